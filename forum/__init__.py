@@ -1,0 +1,108 @@
+"""forum: run international business forums end to end."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from forum import config as config_mod
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("FORUM_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_object(config_mod.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    config_mod.from_environment(app.config)
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'forum.sqlite'}"
+    if not app.config.get("MAIL_FOLDER"):
+        app.config["MAIL_FOLDER"] = str(Path(app.instance_path) / "mail")
+    config_mod.check_production(app.config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from forum.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from forum.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _select_locale() -> str:
+    from flask import current_app, has_request_context
+
+    langs = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("lang")
+    if chosen in langs:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.language in langs:
+        return current_user.language
+    return request.accept_languages.best_match(langs) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_extensions(app: Flask) -> None:
+    from forum.db import configure_sqlite
+    from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(Path(__file__).parent / "translations"))
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    from forum.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    # Import every model so metadata is complete for Alembic and create_all.
+    from forum import models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from forum.accounts.views import bp as accounts_bp
+    from forum.forums.views import bp as forums_bp
+    from forum.forums.manage_views import bp as forums_manage_bp
+    from forum.registration.views import bp as registration_bp
+    from forum.review.views import bp as review_bp
+
+    for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp):
+        app.register_blueprint(bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from forum import templating
+
+    templating.init_app(app)

@@ -1,0 +1,143 @@
+"""Accounts: creating users, signing in, and password links sent by e-mail."""
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from forum import clock
+from forum.accounts.models import LANGUAGES, User
+from forum.db import db, nfc
+from forum.errors import InvalidInput, NotAllowed
+from forum.notifications import services as mail
+from forum.security import Role
+from forum.urls import external_url
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def normalize_email(email: str) -> str:
+    return (nfc(email) or "").lower()
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(
+    email: str, display_name: str, role: Role = Role.DELEGATE, password: str | None = None, language: str = "en"
+) -> User:
+    email = normalize_email(email)
+    if not email or "@" not in email:
+        raise InvalidInput(_("Enter a valid e-mail address."), code="bad_email", field="email")
+    if find_by_email(email) is not None:
+        raise InvalidInput(_("An account with this e-mail address already exists."), code="email_taken", field="email")
+    user = User(email=email, display_name=nfc(display_name) or email, role=role,
+                language=language if language in LANGUAGES else "en")
+    if password is not None:
+        check_password_strength(password)
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def get_or_create_delegate_user(email: str, display_name: str, language: str = "en") -> tuple[User, bool]:
+    """The account a delegate or contact person reaches their registration with."""
+    user = find_by_email(email)
+    if user is not None:
+        return user, False
+    return create_user(email, display_name, Role.DELEGATE, None, language), True
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), code="password_short", field="password"
+        )
+
+
+def authenticate(email: str, password: str) -> User:
+    user = find_by_email(email)
+    # Same message whether the e-mail is unknown or the password wrong: no account probing.
+    if user is None or not user.check_password(password):
+        raise NotAllowed(_("E-mail or password is not correct."), code="bad_login")
+    if not user.active:
+        raise NotAllowed(_("This account is disabled."), code="disabled")
+    user.last_login_at = clock.now()
+    return user
+
+
+# --- password links ---------------------------------------------------------------------------
+# A link carries the user's id and a fingerprint of the current password hash, so it stops
+# working once used (the hash changes) or when it expires.
+
+PURPOSES = {"reset": "PASSWORD_RESET_MAX_AGE", "set": "PASSWORD_SET_MAX_AGE"}
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="forum.password")
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
+
+
+def password_token(user: User, purpose: str) -> str:
+    return _serializer().dumps({"u": user.id, "f": _fingerprint(user), "p": purpose})
+
+
+def password_link(user: User, purpose: str) -> str:
+    return external_url("accounts.set_password", token=password_token(user, purpose))
+
+
+def user_from_token(token: str) -> User:
+    try:
+        data = _serializer().loads(token, max_age=max(current_app.config[k] for k in PURPOSES.values()))
+    except SignatureExpired:
+        raise NotAllowed(_("This link has expired. Ask for a new one below."), code="token_expired")
+    except BadSignature:
+        raise NotAllowed(_("This link is not valid. Ask for a new one below."), code="token_invalid")
+    purpose = data.get("p")
+    if purpose not in PURPOSES:
+        raise NotAllowed(_("This link is not valid. Ask for a new one below."), code="token_invalid")
+    # Each purpose has its own lifetime.
+    try:
+        _serializer().loads(token, max_age=current_app.config[PURPOSES[purpose]])
+    except SignatureExpired:
+        raise NotAllowed(_("This link has expired. Ask for a new one below."), code="token_expired")
+    user = db.session.get(User, data.get("u"))
+    if user is None or not user.active or data.get("f") != _fingerprint(user):
+        raise NotAllowed(_("This link has already been used. Ask for a new one below."), code="token_used")
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_strength(password)
+    user.set_password(password)
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link if the account exists; say nothing either way."""
+    user = find_by_email(email)
+    if user is None or not user.active:
+        return
+    mail.queue("password_reset", to=user.email, language=user.language, user=user,
+               link=password_link(user, "reset"))
+
+
+def set_language(user: User, language: str) -> None:
+    if language not in LANGUAGES:
+        raise InvalidInput(_("Unknown language."), code="bad_language")
+    user.language = language
+
+
+def update_profile(user: User, display_name: str, language: str) -> None:
+    name = nfc(display_name)
+    if not name:
+        raise InvalidInput(_("Enter your name."), code="name_required", field="display_name")
+    set_language(user, language)
+    user.display_name = name

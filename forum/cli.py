@@ -1,0 +1,79 @@
+"""The `forum` command: Flask's CLI (run, db, shell, routes) plus the project's own commands."""
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app() -> Flask:
+    from forum import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main() -> None:
+    """Run international business forums: `forum run`, `forum db upgrade`, `forum demo`, `forum worker`."""
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage accounts."""
+
+
+@user_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["organizer", "staff", "delegate"]), default="organizer", show_default=True)
+@click.option("--language", type=click.Choice(["en", "ja", "ru"]), default="en", show_default=True)
+@with_appcontext
+def create_user(email: str, name: str, role: str, language: str) -> None:
+    """Create an account; the password comes from FORUM_PASSWORD or a prompt."""
+    from forum.accounts import services
+    from forum.db import db
+    from forum.errors import DomainError
+    from forum.security import Role
+
+    password = os.environ.get("FORUM_PASSWORD") or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = services.create_user(email, name, Role(role), password, language)
+    except DomainError as e:
+        raise click.ClickException(e.message)
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due now and exit.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls when idle.")
+@click.option("--batch", default=20, show_default=True)
+@with_appcontext
+def worker(once: bool, interval: float, batch: int) -> None:
+    """Send queued e-mail from the outbox (safe to run as several processes)."""
+    from forum.notifications.worker import run_forever, send_due
+
+    if once:
+        sent, failed = send_due(batch=batch)
+        click.echo(f"{sent} sent, {failed} failed")
+        return
+    click.echo("Outbox worker running; Ctrl+C stops it.")
+    run_forever(interval=interval, batch=batch)
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no forum yet.")
+@with_appcontext
+def demo(if_empty: bool) -> None:
+    """Load the demo forums, companies, delegates and logins (running it twice changes nothing)."""
+    from forum.demo import load
+
+    load(if_empty=if_empty, echo=click.echo)
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(user_group)
+    app.cli.add_command(worker)
+    app.cli.add_command(demo)

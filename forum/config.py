@@ -1,0 +1,84 @@
+"""Configuration: these defaults, then instance/config.py, then FORUM_* environment variables."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+
+class Defaults:
+    SECRET_KEY = "dev-only-insecure-key"
+    # The embedded default; the factory fills in the instance folder's path.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Seconds a SQLite writer waits for the lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 30
+
+    BASE_URL = "http://127.0.0.1:5000"
+    LANGUAGES = ["en", "ja", "ru"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    # Mail. Without MAIL_SERVER the worker writes .eml files to instance/mail/.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_SENDER = "Forum <noreply@forum.local>"
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_FOLDER: str | None = None
+
+    # Flask-Limiter. memory:// is per process; use redis://... with several workers.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_LOGIN = "10 per minute"
+    RATELIMIT_PASSWORD_RESET = "5 per 15 minutes"
+
+    # Token lifetimes, in seconds.
+    PASSWORD_RESET_MAX_AGE = 2 * 3600
+    PASSWORD_SET_MAX_AGE = 30 * 24 * 3600
+
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over a coffee break still submits
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    PER_PAGE = 50
+
+    ENV_NAME = "development"  # "production" refuses the default secret key
+
+
+def _coerce(raw: str, current: Any) -> Any:
+    """Environment values are strings; give them the type of the default they replace."""
+    if isinstance(current, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, (list, dict)):
+        return json.loads(raw)
+    return raw
+
+
+def from_environment(config: dict[str, Any], environ: os._Environ[str] | dict[str, str] = os.environ) -> None:
+    """FORUM_DATABASE_URL -> SQLALCHEMY_DATABASE_URI; every other FORUM_X -> X."""
+    for key, raw in environ.items():
+        if not key.startswith("FORUM_") or key in {"FORUM_TEST_DATABASE_URL", "FORUM_PASSWORD"}:
+            continue
+        name = key[len("FORUM_"):]
+        if name == "DATABASE_URL":
+            name = "SQLALCHEMY_DATABASE_URI"
+        config[name] = _coerce(raw, config.get(name))
+
+
+class InsecureConfig(RuntimeError):
+    pass
+
+
+def check_production(config: dict[str, Any]) -> None:
+    if config.get("ENV_NAME") == "production" and config.get("SECRET_KEY") in {None, "", Defaults.SECRET_KEY}:
+        raise InsecureConfig(
+            "Refusing to start in production without a real secret key: set FORUM_SECRET_KEY "
+            "(for example: python3 -c 'import secrets; print(secrets.token_hex(32))')."
+        )

@@ -1,0 +1,121 @@
+"""The database layer: declarative base, UTC datetimes, and SQLite set up for concurrent use."""
+from __future__ import annotations
+
+import enum
+import unicodedata
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no time zones: values are stored as naive UTC and come back marked UTC.
+    A naive datetime is a bug (whose local time?), so binding one raises.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 20) -> sa.Enum:
+    """A portable enum: VARCHAR plus a CHECK constraint, values (not names) stored."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+        name=enum_cls.__name__.lower(),
+    )
+
+
+def nfc(value: str | None) -> str | None:
+    """What the person typed, in Unicode NFC and without stray outer spaces."""
+    if value is None:
+        return None
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def search_key(*parts: str | None) -> str:
+    """A case- and width-folded text for searching in any script on any backend.
+
+    SQLite's LIKE folds only ASCII, so we fold in Python (NFKC + casefold: 'ҚАЗАҚ' -> 'қазақ',
+    full-width 'ＡＢＣ' -> 'abc', half-width kana -> full-width) and store the result.
+    """
+    joined = " ".join(p for p in parts if p)
+    return unicodedata.normalize("NFKC", joined).casefold()
+
+
+def like_pattern(query: str) -> str:
+    escaped = search_key(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# --- SQLite for several threads and processes -------------------------------------------------
+#
+# WAL lets readers run beside one writer; busy_timeout makes a second writer wait instead of
+# failing; and a transaction that will write starts with BEGIN IMMEDIATE, taking the write lock
+# up front. Without that, two deferred transactions that both read and then write deadlock and
+# SQLite answers "database is locked" at once, whatever the timeout.
+
+
+def _wants_write_lock() -> bool:
+    from flask import has_request_context, request
+
+    if has_request_context():
+        return request.method not in ("GET", "HEAD", "OPTIONS")
+    return True  # CLI commands, the mail worker, tests: take the lock up front
+
+
+def configure_sqlite(engine: Engine, busy_timeout_s: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let us emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")

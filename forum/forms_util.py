@@ -1,0 +1,37 @@
+"""Small helpers shared by forms in every domain."""
+from __future__ import annotations
+
+from wtforms import Form, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def field_by_name(form: Form, name: str):
+    """'delegates-1-email' -> form.delegates[1].form.email, or None."""
+    for field in form:
+        if field.name == name:
+            return field
+        if hasattr(field, "entries"):
+            for entry in field.entries:
+                sub = getattr(entry, "form", None)
+                if sub is not None:
+                    found = field_by_name(sub, name)
+                    if found is not None:
+                        return found
+    return None
+
+
+def apply_errors(form: Form, errors: dict[str, str]) -> list[str]:
+    """Put service errors next to their fields; return those with no field to go next to."""
+    orphans = []
+    for name, message in errors.items():
+        field = field_by_name(form, name)
+        if field is None:
+            orphans.append(message)
+        else:
+            field.errors = list(field.errors or []) + [message]
+    return orphans

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from forum.forums.models import ForumStatus
+from forum.forums.services import ForumInput
+from forum.registration import choices
+
+COMMON_ZONES = ["Asia/Almaty", "Asia/Tashkent", "Asia/Bishkek", "Asia/Dushanbe", "Asia/Ashgabat", "Asia/Tokyo",
+                "Asia/Aqtobe", "Asia/Samarkand", "Europe/Moscow", "UTC"]
+FMT = "%Y-%m-%dT%H:%M"
+
+
+class ForumForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_l("Address (slug)"), validators=[DataRequired(), Length(max=80)],
+                       description=_l("Part of the web address: lower-case letters, digits, hyphens."))
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()],
+                           description=_l("All times below are in this zone."))
+    starts_local = DateTimeLocalField(_l("Starts"), format=FMT, validators=[DataRequired()])
+    ends_local = DateTimeLocalField(_l("Ends"), format=FMT, validators=[DataRequired()])
+    opens_local = DateTimeLocalField(_l("Registration opens"), format=FMT, validators=[DataRequired()])
+    closes_local = DateTimeLocalField(_l("Registration closes"), format=FMT, validators=[DataRequired()])
+    capacity = IntegerField(_l("Capacity (approved delegates at most)"), validators=[DataRequired(), NumberRange(min=1, max=100000)])
+    status = SelectField(_l("Status"), choices=[(s.value, s.value) for s in ForumStatus])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [c for c in choices.country_choices() if c[0]]
+        from zoneinfo import available_timezones
+
+        rest = sorted(z for z in available_timezones() if "/" in z and z not in COMMON_ZONES)
+        self.timezone.choices = [(z, z) for z in COMMON_ZONES] + [(z, z) for z in rest]
+        from forum.templating import status_label
+
+        self.status.choices = [(s.value, status_label(s.value)) for s in ForumStatus]
+
+    def to_input(self) -> ForumInput:
+        return ForumInput(
+            slug=self.slug.data, title=self.title.data, city=self.city.data, venue=self.venue.data or "",
+            country=self.country.data, timezone=self.timezone.data, starts_local=self.starts_local.data,
+            ends_local=self.ends_local.data, opens_local=self.opens_local.data, closes_local=self.closes_local.data,
+            capacity=self.capacity.data, status=self.status.data, description=self.description.data or "",
+        )
+
+    def load(self, forum) -> None:
+        for name in ("title", "slug", "city", "venue", "country", "timezone", "capacity", "description"):
+            getattr(self, name).data = getattr(forum, name)
+        self.status.data = forum.status.value
+        for field, attr in (("starts_local", "starts_at"), ("ends_local", "ends_at"),
+                            ("opens_local", "registration_opens_at"), ("closes_local", "registration_closes_at")):
+            getattr(self, field).data = forum.local(getattr(forum, attr)).replace(tzinfo=None)

@@ -1,0 +1,64 @@
+"""Organizers: the list of forums, creating and editing one."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from forum.db import db
+from forum.errors import DomainError
+from forum.forms_util import apply_errors
+from forum.forums import services
+from forum.forums.forms import ForumForm
+from forum.forums.models import Forum
+from forum.forums.services import ForumFormError
+from forum.review import queries
+from forum.security import organizer_required
+
+bp = Blueprint("forums_manage", __name__, url_prefix="/manage")
+
+
+@bp.get("/")
+@organizer_required
+def index():
+    forums = services.all_forums()
+    counts = {f.id: queries.state_counts(f.id) for f in forums}
+    return render_template("manage/index.html", forums=forums, counts=counts)
+
+
+def _save(form: ForumForm, forum: Forum | None):
+    if form.validate_on_submit():
+        try:
+            saved = services.save_forum(form.to_input(), by=current_user, forum=forum)
+        except ForumFormError as e:
+            for msg in apply_errors(form, e.errors):
+                flash(msg, "error")
+        except DomainError as e:
+            flash(e.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Forum saved."), "success")
+            return redirect(url_for("review.registrations", slug=saved.slug))
+    status = 422 if request.method == "POST" else 200
+    if status == 422:
+        flash(_("Please correct the marked fields. Nothing has been saved yet."), "error")
+    return render_template("manage/forum_form.html", form=form, forum=forum), status
+
+
+@bp.route("/forums/new", methods=["GET", "POST"])
+@organizer_required
+def new():
+    form = ForumForm()
+    if request.method == "GET":
+        form.timezone.data = "Asia/Almaty"
+        form.country.data = "KZ"
+        form.capacity.data = 500
+    return _save(form, None)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit(slug: str):
+    forum = db.session.scalar(db.select(Forum).where(Forum.slug == slug)) or abort(404)
+    form = ForumForm()
+    if request.method == "GET":
+        form.load(forum)
+    return _save(form, forum)

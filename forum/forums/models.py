@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from forum import clock
+from forum.db import UTCDateTime, db, enum_column
+
+
+class ForumStatus(str, enum.Enum):
+    DRAFT = "draft"  # only organizers see it
+    PUBLISHED = "published"  # public; registration follows the opens/closes dates
+    CLOSED = "closed"  # public; registration closed by the organizer, late entries possible
+    HELD = "held"  # it took place
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+
+
+class Phase(str, enum.Enum):
+    """What the public registration form does right now."""
+
+    NOT_YET_OPEN = "not_yet_open"
+    OPEN = "open"
+    LATE = "late"  # closed, but a late entry can be requested
+    UNAVAILABLE = "unavailable"  # draft, over, cancelled, postponed
+
+
+class Forum(db.Model):
+    __tablename__ = "forums"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
+        sa.CheckConstraint("registration_closes_at >= registration_opens_at", name="reg_closes_after_open"),
+        sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+        sa.CheckConstraint("slug <> ''", name="slug_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    city: Mapped[str] = mapped_column(sa.String(100))
+    venue: Mapped[str] = mapped_column(sa.String(200), default="")
+    country: Mapped[str] = mapped_column(sa.String(2))
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    registration_opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    capacity: Mapped[int] = mapped_column()
+    status: Mapped[ForumStatus] = mapped_column(enum_column(ForumStatus), default=ForumStatus.DRAFT)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local(self, when: datetime) -> datetime:
+        return when.astimezone(self.tz)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status is not ForumStatus.DRAFT
+
+    def phase(self, now: datetime | None = None) -> Phase:
+        now = now or clock.now()
+        if self.status not in (ForumStatus.PUBLISHED, ForumStatus.CLOSED) or now >= self.ends_at:
+            return Phase.UNAVAILABLE
+        if self.status is ForumStatus.CLOSED or now >= self.registration_closes_at:
+            return Phase.LATE
+        if now < self.registration_opens_at:
+            return Phase.NOT_YET_OPEN
+        return Phase.OPEN
+
+    def __repr__(self) -> str:
+        return f"<Forum {self.slug}>"

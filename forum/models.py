@@ -1,0 +1,6 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees the whole schema."""
+from forum.accounts.models import User  # noqa: F401
+from forum.audit.models import AuditEntry  # noqa: F401
+from forum.forums.models import Forum  # noqa: F401
+from forum.notifications.models import OutboxMessage  # noqa: F401
+from forum.registration.models import Company, LateInvitation, Registration  # noqa: F401

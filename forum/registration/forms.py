@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, EmailField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, Email, Length, Optional
+
+from forum.forms_util import CheckboxesField
+from forum.registration import choices
+from forum.registration.services import MAX_DELEGATES, CompanyInput, DelegateInput
+
+CATEGORY_CHOICES = [("delegate", _l("Delegate")), ("speaker", _l("Speaker")), ("press", _l("Press")), ("vip", _l("VIP"))]
+
+
+class DelegateForm(Form):
+    full_name = StringField(_l("Full name, as written natively"), validators=[DataRequired(), Length(max=200)],
+                            description=_l("For example 山田 太郎, Әлия Нұрланқызы, Oʻktam Gʻulomov"))
+    latin_name = StringField(_l("Name in Latin letters"), validators=[DataRequired(), Length(max=200)],
+                             description=_l("As in the passport, e.g. YAMADA Taro"))
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)],
+                        description=_l("With country code, e.g. +81 90 1234 5678"))
+    languages = CheckboxesField(_l("Languages spoken"), validators=[Optional()])
+    category = SelectField(_l("Category"), choices=CATEGORY_CHOICES, default="delegate")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.languages.choices = choices.language_choices()
+
+
+class RegistrationForm(FlaskForm):
+    legal_name = StringField(_l("Company legal name, as written natively"), validators=[DataRequired(), Length(max=300)])
+    name_en = StringField(_l("Company name in English"), validators=[DataRequired(), Length(max=300)])
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=120)])
+    sector = SelectField(_l("Sector"), validators=[DataRequired()])
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=300), URL(require_tld=True)],
+                          description=_l("Optional, e.g. https://example.kz"))
+    profile = TextAreaField(_l("Short company profile"), validators=[Optional(), Length(max=2000)],
+                            description=_l("What you do and what partners you look for (at most 2000 characters)."))
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=200)])
+    contact_email = EmailField(_l("Contact e-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+                               description=_l("Confirmations go here; it becomes the company's sign-in."))
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
+    contact_position = StringField(_l("Contact person's position"), validators=[Optional(), Length(max=200)])
+    delegates = FieldList(FormField(DelegateForm), min_entries=1, max_entries=MAX_DELEGATES)
+    directory_consent = BooleanField(_l("The company and its delegates may appear in the participant directory"))
+    privacy_accepted = BooleanField(_l("I have read the privacy notice and agree to it"),
+                                    validators=[DataRequired(message=_l("Registration needs your agreement to the privacy notice."))])
+    late_reason = TextAreaField(_l("Why are you registering after the deadline?"), validators=[Optional(), Length(max=2000)])
+    endorsed_by = StringField(_l("Endorsing organisation (optional)"), validators=[Optional(), Length(max=300)],
+                              description=_l("For example a chamber of commerce that supports your request."))
+
+    def __init__(self, *args, late: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = choices.country_choices()
+        self.sector.choices = choices.sector_choices()
+        if late:
+            self.late_reason.validators = [DataRequired(message=_l("Tell the organizers why you are registering after the deadline.")), Length(max=2000)]
+
+    def to_input(self, language: str) -> CompanyInput:
+        return CompanyInput(
+            legal_name=self.legal_name.data, name_en=self.name_en.data, country=self.country.data, city=self.city.data,
+            sector=self.sector.data, website=self.website.data or "", profile=self.profile.data or "",
+            contact_name=self.contact_name.data, contact_email=self.contact_email.data,
+            contact_phone=self.contact_phone.data or "", contact_position=self.contact_position.data or "",
+            directory_consent=bool(self.directory_consent.data), privacy_accepted=bool(self.privacy_accepted.data),
+            late_reason=self.late_reason.data or "", endorsed_by=self.endorsed_by.data or "", language=language,
+            delegates=[
+                DelegateInput(
+                    full_name=e.form.full_name.data, latin_name=e.form.latin_name.data, email=e.form.email.data,
+                    position=e.form.position.data or "", phone=e.form.phone.data or "",
+                    languages=list(e.form.languages.data or []), category=e.form.category.data,
+                )
+                for e in self.delegates.entries
+            ],
+        )
+
+
+def with_delegate_removed(formdata: MultiDict, index: int) -> MultiDict:
+    """The submitted form with delegate `index` taken out and the later ones renumbered."""
+    out = MultiDict()
+    for key, value in formdata.items(multi=True):
+        if key.startswith("delegates-"):
+            _, num, rest = key.split("-", 2)
+            if not num.isdigit():
+                continue
+            n = int(num)
+            if n == index:
+                continue
+            key = f"delegates-{n - 1 if n > index else n}-{rest}"
+        out.add(key, value)
+    return out
+
+
+class WithdrawForm(FlaskForm):
+    reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])

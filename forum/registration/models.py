@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum import clock
+from forum.accounts.models import User
+from forum.db import UTCDateTime, db, enum_column
+from forum.forums.models import Forum
+
+
+class RegState(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WAITLISTED = "waitlisted"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"  # the forum was cancelled
+
+
+# A delegate e-mail may be registered once per forum among these; a rejected, withdrawn or
+# cancelled one may register again.
+ACTIVE_STATES = (RegState.PENDING, RegState.APPROVED, RegState.WAITLISTED)
+_ACTIVE_SQL = "state IN ('pending', 'approved', 'waitlisted')"
+
+
+class Category(str, enum.Enum):
+    DELEGATE = "delegate"
+    SPEAKER = "speaker"
+    PRESS = "press"
+    VIP = "vip"
+
+
+class Source(str, enum.Enum):
+    ONLINE = "online"  # the public form while registration was open
+    LATE_REQUEST = "late_request"  # the public form after the deadline
+    INVITATION = "invitation"  # an organizer's late-entry invitation link
+    MANUAL = "manual"  # entered by an organizer
+
+
+class Company(db.Model):
+    """One company's registration for one forum: the company, its contact person, its delegates."""
+
+    __tablename__ = "companies"
+    __table_args__ = (
+        sa.UniqueConstraint("id", "forum_id", name="uq_companies_id_forum"),
+        sa.CheckConstraint("contact_email = lower(contact_email)", name="contact_email_lower"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    legal_name: Mapped[str] = mapped_column(sa.String(300))
+    name_en: Mapped[str] = mapped_column(sa.String(300))
+    country: Mapped[str] = mapped_column(sa.String(2), index=True)
+    city: Mapped[str] = mapped_column(sa.String(120))
+    sector: Mapped[str] = mapped_column(sa.String(40), index=True)
+    website: Mapped[str] = mapped_column(sa.String(300), default="")
+    profile: Mapped[str] = mapped_column(sa.Text, default="")
+    contact_name: Mapped[str] = mapped_column(sa.String(200))
+    contact_email: Mapped[str] = mapped_column(sa.String(254))
+    contact_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    contact_position: Mapped[str] = mapped_column(sa.String(200), default="")
+    contact_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    directory_consent: Mapped[bool] = mapped_column(default=False)
+    privacy_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[Source] = mapped_column(enum_column(Source), default=Source.ONLINE)
+    is_late: Mapped[bool] = mapped_column(default=False)
+    late_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    endorsed_by: Mapped[str] = mapped_column(sa.String(300), default="")
+    invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("late_invitations.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    search_key: Mapped[str] = mapped_column(sa.Text, default="")
+
+    forum: Mapped[Forum] = relationship()
+    contact_user: Mapped[User | None] = relationship(foreign_keys=[contact_user_id])
+    delegates: Mapped[list["Registration"]] = relationship(
+        back_populates="company", order_by="Registration.id", overlaps="forum"
+    )
+
+
+class Registration(db.Model):
+    """One delegate at one forum, with its own state."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["company_id", "forum_id"], ["companies.id", "companies.forum_id"], ondelete="CASCADE",
+            name="fk_registrations_company_forum",
+        ),
+        sa.Index(
+            "uq_registrations_forum_email_active", "forum_id", "email", unique=True,
+            sqlite_where=sa.text(_ACTIVE_SQL), postgresql_where=sa.text(_ACTIVE_SQL),
+        ),
+        sa.Index("ix_registrations_forum_state", "forum_id", "state"),
+        sa.CheckConstraint("email = lower(email)", name="email_lower"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forums.id", ondelete="CASCADE"))
+    company_id: Mapped[int] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))  # as written natively
+    latin_name: Mapped[str] = mapped_column(sa.String(200))
+    position: Mapped[str] = mapped_column(sa.String(200), default="")
+    email: Mapped[str] = mapped_column(sa.String(254))
+    phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    category: Mapped[Category] = mapped_column(enum_column(Category), default=Category.DELEGATE)
+    state: Mapped[RegState] = mapped_column(enum_column(RegState), default=RegState.PENDING)
+    is_late: Mapped[bool] = mapped_column(default=False)
+    is_invited: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    search_key: Mapped[str] = mapped_column(sa.Text, default="")
+
+    forum: Mapped[Forum] = relationship(overlaps="delegates")
+    company: Mapped[Company] = relationship(back_populates="delegates", overlaps="forum")
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.email} {self.state.value}>"
+
+
+class LateInvitation(db.Model):
+    """A single-use link that opens the registration form after the deadline."""
+
+    __tablename__ = "late_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 of the secret in the link
+    company_name: Mapped[str] = mapped_column(sa.String(300))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    auto_approve: Mapped[bool] = mapped_column(default=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    forum: Mapped[Forum] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        return self.used_at is None and (now or clock.now()) < self.expires_at

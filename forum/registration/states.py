@@ -1,0 +1,110 @@
+"""The registration state machine. `transition()` is the only code that changes a delegate's state."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from forum import clock
+from forum.accounts.models import User
+from forum.audit import services as audit
+from forum.db import db
+from forum.errors import CapacityReached, InvalidInput, InvalidState
+from forum.forums.models import Forum
+from forum.registration.models import RegState, Registration
+
+S = RegState
+ALLOWED: dict[RegState, frozenset[RegState]] = {
+    S.PENDING: frozenset({S.APPROVED, S.REJECTED, S.WAITLISTED, S.WITHDRAWN, S.CANCELLED}),
+    S.WAITLISTED: frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN, S.CANCELLED}),
+    S.APPROVED: frozenset({S.REJECTED, S.WAITLISTED, S.WITHDRAWN, S.CANCELLED}),
+    S.REJECTED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+
+def lock_forum(forum_id: int) -> Forum:
+    """Row-lock the forum: every state change in one forum queues behind this lock.
+
+    On PostgreSQL this is SELECT ... FOR UPDATE; on SQLite the write transaction already holds
+    the database lock (BEGIN IMMEDIATE), which serialises just the same.
+    """
+    forum = db.session.scalars(
+        sa.select(Forum).where(Forum.id == forum_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    return forum
+
+
+def approved_count(forum_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Registration)
+        .where(Registration.forum_id == forum_id, Registration.state == RegState.APPROVED)
+    ) or 0
+
+
+def transition(
+    reg: Registration,
+    to: RegState,
+    *,
+    by: User | None,
+    reason: str = "",
+    override_capacity: bool = False,
+    now: datetime | None = None,
+    notify: bool = True,
+) -> None:
+    """Move one registration to `to`, or raise. Logs an audit entry and queues the e-mail."""
+    now = now or clock.now()
+    reason = (reason or "").strip()
+    forum = lock_forum(reg.forum_id)
+    # Re-read under the lock: another worker may have decided this one a moment ago.
+    db.session.refresh(reg)
+    frm = reg.state
+    if to is frm:
+        raise InvalidState(_("This registration is already %(state)s.", state=state_label(to)), code="same_state")
+    if to not in ALLOWED[frm]:
+        raise InvalidState(
+            _("A registration that is %(from_)s cannot become %(to)s.", from_=state_label(frm), to=state_label(to)),
+            code="transition_not_allowed",
+        )
+    if to is S.REJECTED and not reason:
+        raise InvalidInput(_("Give a reason for the rejection: the company receives it."),
+                           code="reason_required", field="reason")
+    overridden = False
+    if to is S.APPROVED:
+        taken = approved_count(forum.id)
+        if taken >= forum.capacity:
+            if not override_capacity:
+                raise CapacityReached(
+                    _("The forum is full: %(taken)d of %(capacity)d places are approved. Waitlist the delegate, "
+                      "or override the capacity with a reason.", taken=taken, capacity=forum.capacity),
+                    code="capacity_reached",
+                )
+            if not reason:
+                raise InvalidInput(_("Overriding the capacity needs a reason."), code="override_reason_required",
+                                   field="reason")
+            overridden = True
+
+    reg.state = to
+    reg.state_changed_at = now
+    reg.decision_reason = reason
+    extra = {"capacity_override": True} if overridden else {}
+    audit.record(subject_type="registration", subject_id=reg.id, action="state_change", actor=by,
+                 forum_id=forum.id, from_state=frm.value, to_state=to.value, reason=reason, **extra)
+    db.session.flush()
+    if notify:
+        from forum.registration.mails import decision_mail
+
+        decision_mail(reg, to)
+
+
+def state_label(state: RegState) -> str:
+    return {
+        S.PENDING: _("pending"),
+        S.APPROVED: _("approved"),
+        S.REJECTED: _("rejected"),
+        S.WAITLISTED: _("waitlisted"),
+        S.WITHDRAWN: _("withdrawn"),
+        S.CANCELLED: _("cancelled"),
+    }[state]

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from forum.db import db
+from forum.errors import DomainError
+from forum.forms_util import apply_errors
+from forum.forums import services as forums
+from forum.forums.models import Forum, Phase
+from forum.registration import services
+from forum.registration.forms import RegistrationForm, WithdrawForm, with_delegate_removed
+from forum.registration.models import Company, LateInvitation, Registration
+from forum.registration.services import MAX_DELEGATES, SubmissionError
+
+bp = Blueprint("registration", __name__)
+
+
+def _public_forum(slug: str) -> Forum:
+    forum = forums.get_public(slug, current_user)
+    if forum is None:
+        abort(404)
+    return forum
+
+
+def form_flow(forum: Forum, *, late: bool, template: str, invitation: LateInvitation | None = None,
+              manual: bool = False, **context):
+    """GET shows the form; 'add/remove delegate' re-render it with nothing lost; submit saves or shows errors.
+
+    Returns (response, company): company is set once saved and committed.
+    """
+    formdata = request.form if request.method == "POST" else None
+    remove = request.form.get("remove_delegate")
+    if formdata is not None and remove is not None and remove.isdigit():
+        formdata = with_delegate_removed(request.form, int(remove))
+    form = RegistrationForm(formdata=formdata, late=late)
+    if invitation is not None and request.method == "GET":
+        form.name_en.data = invitation.company_name
+        form.contact_email.data = invitation.email
+    status = 200
+    if request.method == "POST":
+        if "add_delegate" in request.form:
+            if len(form.delegates) < MAX_DELEGATES:
+                form.delegates.append_entry()
+        elif remove is not None:
+            if len(form.delegates) == 0:
+                form.delegates.append_entry()
+        elif form.validate():
+            try:
+                company = services.submit(forum, form.to_input(str(get_locale() or "en")), invitation=invitation,
+                                          manual=manual, by=current_user if manual else None)
+            except SubmissionError as e:
+                for msg in apply_errors(form, e.errors):
+                    flash(msg, "error")
+                status = 422
+            except DomainError as e:
+                flash(e.message, "error")
+                status = 409
+            else:
+                db.session.commit()
+                return None, company
+        else:
+            status = 422
+    if status == 422:
+        flash(_("Please correct the marked fields. Nothing has been saved yet."), "error")
+    page = render_template(template, form=form, forum=forum, late=late, invitation=invitation,
+                           max_delegates=MAX_DELEGATES, **context)
+    return (page, status), None
+
+
+@bp.route("/forums/<slug>/register", methods=["GET", "POST"])
+def register(slug: str):
+    forum = _public_forum(slug)
+    phase = forum.phase()
+    if phase in (Phase.NOT_YET_OPEN, Phase.UNAVAILABLE):
+        return render_template("registration/unavailable.html", forum=forum), 409 if request.method == "POST" else 200
+    response, company = form_flow(forum, late=phase is Phase.LATE, template="registration/form.html")
+    if company is None:
+        return response
+    session.setdefault("submitted", [])
+    session["submitted"] = (session["submitted"] + [company.id])[-20:]
+    return redirect(url_for(".done", slug=forum.slug, company_id=company.id))
+
+
+@bp.get("/forums/<slug>/register/done/<int:company_id>")
+def done(slug: str, company_id: int):
+    company = db.get_or_404(Company, company_id)
+    # Only the browser that submitted it (or its contact person / an organizer) sees this page.
+    allowed = company_id in session.get("submitted", []) or services.can_view_company(current_user, company)
+    if not allowed or company.forum.slug != slug:
+        abort(404)
+    return render_template("registration/done.html", company=company, forum=company.forum)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    inv = services.find_invitation(token)
+    if inv is None or not inv.is_usable():
+        return render_template("registration/invitation_unusable.html", invitation=inv), 410
+    forum = inv.forum
+    response, company = form_flow(forum, late=False, template="registration/form.html", invitation=inv)
+    if company is None:
+        return response
+    session["submitted"] = (session.get("submitted", []) + [company.id])[-20:]
+    return redirect(url_for(".done", slug=forum.slug, company_id=company.id))
+
+
+@bp.get("/my")
+@login_required
+def my():
+    return render_template(
+        "registration/my.html",
+        companies=services.my_companies(current_user),
+        registrations=services.my_registrations(current_user),
+        withdraw_form=WithdrawForm(),
+    )
+
+
+@bp.get("/my/companies/<int:company_id>")
+@login_required
+def company(company_id: int):
+    company = db.get_or_404(Company, company_id)
+    if not services.can_view_company(current_user, company):
+        abort(404)  # not 403: do not confirm that the id exists
+    return render_template("registration/company.html", company=company, forum=company.forum,
+                           withdraw_form=WithdrawForm())
+
+
+@bp.post("/my/registrations/<int:reg_id>/withdraw")
+@login_required
+def withdraw(reg_id: int):
+    reg = db.get_or_404(Registration, reg_id)
+    if not services.can_view_registration(current_user, reg):
+        abort(404)
+    form = WithdrawForm()
+    if not form.validate():
+        abort(400)
+    try:
+        services.withdraw(reg, by=current_user, reason=form.reason.data or "")
+    except DomainError as e:
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s has been withdrawn.", name=reg.full_name), "success")
+    if reg.company.contact_user_id == current_user.id:
+        return redirect(url_for(".company", company_id=reg.company_id))
+    return redirect(url_for(".my"))

@@ -1,0 +1,63 @@
+"""Organizer decisions on registrations: approve, reject, waitlist, one or many at once."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from forum.accounts.models import User
+from forum.db import db
+from forum.errors import DomainError, InvalidInput, NotAllowed
+from forum.forums.models import Forum
+from forum.registration import states
+from forum.registration.models import RegState, Registration
+
+ACTIONS = {"approve": RegState.APPROVED, "reject": RegState.REJECTED, "waitlist": RegState.WAITLISTED}
+
+
+@dataclass
+class BulkResult:
+    done: list[Registration] = field(default_factory=list)
+    refused: list[tuple[Registration, DomainError]] = field(default_factory=list)
+
+
+def decide(reg: Registration, action: str, *, by: User, reason: str = "", override_capacity: bool = False) -> None:
+    if not by.is_organizer:
+        raise NotAllowed(_("Only organizers can decide on registrations."), code="not_organizer")
+    if action not in ACTIONS:
+        raise InvalidInput(_("Unknown action."), code="bad_action")
+    states.transition(reg, ACTIONS[action], by=by, reason=reason, override_capacity=override_capacity)
+
+
+def decide_many(forum: Forum, ids: list[int], action: str, *, by: User, reason: str = "") -> BulkResult:
+    """Apply one decision to many registrations of this forum, oldest first.
+
+    Each is decided on its own rules: those that cannot be (full, already decided) are reported
+    back with the reason and left as they were; the others are changed. A rejection without a
+    reason is refused for all before anything changes.
+    """
+    if not by.is_organizer:
+        raise NotAllowed(_("Only organizers can decide on registrations."), code="not_organizer")
+    if action not in ACTIONS:
+        raise InvalidInput(_("Unknown action."), code="bad_action")
+    if not ids:
+        raise InvalidInput(_("Select at least one registration."), code="nothing_selected")
+    if ACTIONS[action] is RegState.REJECTED and not reason.strip():
+        raise InvalidInput(_("Give a reason for the rejection: the company receives it."), code="reason_required",
+                           field="reason")
+    regs = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.forum_id == forum.id, Registration.id.in_(ids))
+        .order_by(Registration.created_at, Registration.id)
+    ).all()
+    result = BulkResult()
+    for reg in regs:
+        try:
+            with db.session.begin_nested():
+                states.transition(reg, ACTIONS[action], by=by, reason=reason)
+        except DomainError as e:
+            result.refused.append((reg, e))
+        else:
+            result.done.append(reg)
+    return result

@@ -1,0 +1,116 @@
+"""Jinja helpers: forum-local times, plain-words registration state, labels for codes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from forum import clock
+from forum.forums.models import Forum, Phase
+from forum.registration import choices
+from forum.registration.models import RegState
+from forum.registration.states import state_label
+
+
+def _loc() -> str:
+    return str(get_locale() or "en")
+
+
+def local_datetime(dt: datetime | None, forum: Forum, fmt: str = "medium") -> str:
+    if dt is None:
+        return ""
+    return format_datetime(dt, format=fmt, tzinfo=forum.tz, locale=_loc())
+
+
+def local_date(dt: datetime, forum: Forum, fmt: str = "long") -> str:
+    return format_date(dt.astimezone(forum.tz), format=fmt, locale=_loc())
+
+
+def local_time(dt: datetime, forum: Forum) -> str:
+    return format_time(dt, format="short", tzinfo=forum.tz, locale=_loc())
+
+
+def zone_label(forum: Forum) -> str:
+    """'Astana time (Asia/Almaty, UTC+05:00)'."""
+    offset = clock.now().astimezone(forum.tz).strftime("%z")
+    return _("%(city)s time", city=forum.city) + f" ({forum.timezone}, UTC{offset[:3]}:{offset[3:]})"
+
+
+def phase_text(forum: Forum, now: datetime | None = None) -> str:
+    now = now or clock.now()
+    phase = forum.phase(now)
+    when = lambda dt: _("%(date)s, %(time)s %(city)s time", date=local_date(dt, forum, "d MMMM"),  # noqa: E731
+                        time=local_time(dt, forum), city=forum.city)
+    if phase is Phase.OPEN:
+        return _("Registration open until %(when)s", when=when(forum.registration_closes_at))
+    if phase is Phase.NOT_YET_OPEN:
+        return _("Registration opens on %(when)s", when=when(forum.registration_opens_at))
+    if phase is Phase.LATE:
+        return _("Registration closed — you can request a late entry")
+    status = forum.status.value
+    if status == "cancelled":
+        return _("This forum has been cancelled")
+    if status == "postponed":
+        return _("This forum has been postponed")
+    if status == "draft":
+        return _("Draft — not visible to the public")
+    return _("Registration closed")
+
+
+def waited(since: datetime, now: datetime | None = None) -> str:
+    return format_timedelta((now or clock.now()) - since, granularity="minute", threshold=1.1, locale=_loc())
+
+
+STATE_STYLES = {
+    RegState.PENDING: "warning", RegState.APPROVED: "success", RegState.REJECTED: "danger",
+    RegState.WAITLISTED: "info", RegState.WITHDRAWN: "secondary", RegState.CANCELLED: "dark",
+}
+
+
+def state_badge(state: RegState) -> Markup:
+    style = STATE_STYLES[state]
+    text_cls = " text-dark" if style in ("warning", "info") else ""
+    return Markup('<span class="badge text-bg-{}{}">{}</span>').format(style, text_cls, state_label(state))
+
+
+def category_label(value: str) -> str:
+    return {"delegate": _("Delegate"), "speaker": _("Speaker"), "press": _("Press"), "vip": _("VIP")}.get(value, value)
+
+
+def status_label(value: str) -> str:
+    return {
+        "draft": _("Draft"), "published": _("Published"), "closed": _("Registration closed"), "held": _("Held"),
+        "cancelled": _("Cancelled"), "postponed": _("Postponed"),
+    }.get(value, value)
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments changed (for pagination and filters)."""
+    from flask import url_for
+
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items()})
+    args = {k: v for k, v in args.items() if v not in (None, "")}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        local_datetime=local_datetime, local_date=local_date, local_time=local_time, waited=waited,
+    )
+    app.jinja_env.globals.update(
+        zone_label=zone_label, phase_text=phase_text, state_badge=state_badge, state_label=state_label,
+        country_name=choices.country_name, sector_label=lambda k: str(choices.SECTORS.get(k, k)),
+        language_name=choices.language_name, category_label=category_label, status_label=status_label,
+        url_with=url_with, RegState=RegState, Phase=Phase,
+    )
+
+    @app.context_processor
+    def _inject():
+        from forum.accounts.forms import LanguageForm
+
+        return {"language_form": LanguageForm(formdata=None, lang=_loc()), "current_lang": _loc()}

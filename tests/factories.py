@@ -1,0 +1,75 @@
+"""Plain functions that build objects through the services, flush and return them."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+
+from forum import clock
+from forum.accounts import services as accounts
+from forum.db import db
+from forum.forums.models import Forum, ForumStatus
+from forum.registration import services as registration
+from forum.registration.services import CompanyInput, DelegateInput
+from forum.security import Role
+
+_seq = itertools.count(1)
+PASSWORD = "correct horse battery"
+
+
+def user(role: Role = Role.DELEGATE, email: str | None = None, password: str | None = PASSWORD,
+         name: str = "Test User", language: str = "en"):
+    email = email or f"user{next(_seq)}@example.org"
+    return accounts.create_user(email, name, role, password, language)
+
+
+def organizer(**kw):
+    return user(Role.ORGANIZER, name=kw.pop("name", "Organizer"), **kw)
+
+
+def forum(*, phase: str = "open", capacity: int = 100, status: ForumStatus = ForumStatus.PUBLISHED,
+          slug: str | None = None, now: datetime | None = None, tz: str = "Asia/Almaty") -> Forum:
+    """phase: 'open' (closes in 5 days), 'late' (closed 2 days ago), 'not_yet_open', 'over'."""
+    now = now or clock.now()
+    starts = {"open": now + timedelta(days=14), "late": now + timedelta(days=14),
+              "not_yet_open": now + timedelta(days=60), "over": now - timedelta(days=10)}[phase]
+    opens = {"open": now - timedelta(days=30), "late": now - timedelta(days=30),
+             "not_yet_open": now + timedelta(days=5), "over": now - timedelta(days=60)}[phase]
+    closes = {"open": now + timedelta(days=5), "late": now - timedelta(days=2),
+              "not_yet_open": now + timedelta(days=30), "over": now - timedelta(days=20)}[phase]
+    f = Forum(slug=slug or f"forum-{next(_seq)}", title="Central Asia + Japan Business Forum", city="Astana",
+              venue="Palace of Independence", country="KZ", timezone=tz, starts_at=starts,
+              ends_at=starts + timedelta(days=2), registration_opens_at=opens, registration_closes_at=closes,
+              capacity=capacity, status=status)
+    db.session.add(f)
+    db.session.flush()
+    return f
+
+
+def delegate_input(i: int | None = None, **kw) -> DelegateInput:
+    i = i if i is not None else next(_seq)
+    data = dict(full_name=f"山田 太郎 {i}", latin_name=f"YAMADA Taro {i}", email=f"delegate{i}@example.jp",
+                position="Director", phone="+81 90 1234 5678", languages=["ja", "en"], category="delegate")
+    data.update(kw)
+    return DelegateInput(**data)
+
+
+def company_input(n_delegates: int = 1, **kw) -> CompanyInput:
+    i = next(_seq)
+    data = dict(legal_name=f"株式会社テスト{i}", name_en=f"Test Corp {i}", country="JP", city="Tokyo", sector="it",
+                contact_name="佐藤 花子", contact_email=f"contact{i}@example.jp", privacy_accepted=True,
+                delegates=[delegate_input() for _ in range(n_delegates)])
+    data.update(kw)
+    return CompanyInput(**data)
+
+
+def company(forum: Forum, n_delegates: int = 1, **kw):
+    submit_kw = {k: kw.pop(k) for k in ("now", "by", "invitation", "manual") if k in kw}
+    return registration.submit(forum, company_input(n_delegates, **kw), **submit_kw)
+
+
+def registration_(forum: Forum, **kw):
+    return company(forum, 1, **kw).delegates[0]
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
