@@ -111,6 +111,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _inject():
+        from flask import has_request_context
+
         from forum.accounts.forms import LanguageForm
 
+        if not has_request_context():  # e-mails rendered by services, the CLI or the worker
+            return {"current_lang": _loc()}
         return {"language_form": LanguageForm(formdata=None, lang=_loc()), "current_lang": _loc()}

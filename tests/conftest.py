@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+
 from forum import create_app
 from forum.db import db as _db
 from forum.extensions import limiter
@@ -63,8 +66,25 @@ def db(app):
         _empty_all_tables()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own session, its own `g`.
+
+    The test's session is committed first, so what the test built is visible to the request
+    and the test sees fresh rows afterwards (commit expires them).
+    """
+
+    def open(self, *args, **kwargs):
+        _db.session.commit()
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture()
 def client(app, db):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

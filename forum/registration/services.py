@@ -15,7 +15,7 @@ from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.audit import services as audit
 from forum.db import db, nfc, search_key
-from forum.errors import InvalidInput, InvalidState, NotAllowed
+from forum.errors import CapacityReached, InvalidInput, InvalidState, NotAllowed
 from forum.forums.models import Forum, ForumStatus, Phase
 from forum.notifications import services as mail
 from forum.registration import states
@@ -190,7 +190,7 @@ def submit(
             try:
                 states.transition(reg, RegState.APPROVED, by=invitation.created_by, now=now,
                                   reason=_("Approved on submission of a late-entry invitation."))
-            except InvalidState:
+            except CapacityReached:
                 pass  # full: stays pending for an organizer, who sees it in the late queue
     submission_mails(company, data.language)
     return company
