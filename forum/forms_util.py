@@ -26,12 +26,15 @@ def field_by_name(form: Form, name: str):
 
 
 def apply_errors(form: Form, errors: dict[str, str]) -> list[str]:
-    """Put service errors next to their fields; return those with no field to go next to."""
+    """Put service errors next to their fields; return those with no field to go next to.
+
+    A field that already shows an error (from the form's own checks) keeps just that one.
+    """
     orphans = []
     for name, message in errors.items():
         field = field_by_name(form, name)
         if field is None:
             orphans.append(message)
-        else:
-            field.errors = list(field.errors or []) + [message]
+        elif not field.errors:
+            field.errors = [message]
     return orphans

@@ -31,7 +31,8 @@ def local_date(dt: datetime, forum: Forum, fmt: str = "long") -> str:
 
 
 def local_time(dt: datetime, forum: Forum) -> str:
-    return format_time(dt, format="short", tzinfo=forum.tz, locale=_loc())
+    # 24-hour clock everywhere: it is what Astana, Tashkent and Tokyo read, whatever the UI language.
+    return format_time(dt, format="HH:mm", tzinfo=forum.tz, locale=_loc())
 
 
 def zone_label(forum: Forum) -> str:
@@ -62,7 +63,16 @@ def phase_text(forum: Forum, now: datetime | None = None) -> str:
 
 
 def waited(since: datetime, now: datetime | None = None) -> str:
-    return format_timedelta((now or clock.now()) - since, granularity="minute", threshold=1.1, locale=_loc())
+    """'1 day, 2 hours' / '3 hours, 5 minutes' / '4 minutes': two units are what a queue needs."""
+    from datetime import timedelta
+
+    total = max(int(((now or clock.now()) - since).total_seconds()), 0)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    units = [(days, 86400), (hours, 3600), (minutes, 60)]
+    parts = [format_timedelta(timedelta(seconds=n * size), threshold=1, locale=_loc()) for n, size in units if n]
+    return ", ".join(parts[:2]) or format_timedelta(timedelta(minutes=0), locale=_loc())
 
 
 STATE_STYLES = {

@@ -37,6 +37,8 @@ def _save(form: ForumForm, forum: Forum | None):
             db.session.commit()
             flash(_("Forum saved."), "success")
             return redirect(url_for("review.registrations", slug=saved.slug))
+    elif request.method == "POST":
+        apply_errors(form, services.validate(form.to_input(), forum))
     status = 422 if request.method == "POST" else 200
     if status == 422:
         flash(_("Please correct the marked fields. Nothing has been saved yet."), "error")

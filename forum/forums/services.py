@@ -42,6 +42,11 @@ def to_utc(local: datetime, zone: str) -> datetime:
     return local.replace(tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
 
 
+def validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
+    """Every rule the input breaks, as {field name: message}. Saves nothing."""
+    return _validate(data, existing)
+
+
 def _validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     data.slug = (data.slug or "").strip().lower()

@@ -79,13 +79,13 @@ def _clean(data: CompanyInput) -> dict[str, str]:
     for name in ("legal_name", "name_en", "city", "contact_name"):
         if not getattr(data, name):
             errors[name] = _("This field is required.")
-    data.contact_email = accounts.normalize_email(data.contact_email)
+    data.contact_email = accounts.normalize_email(data.contact_email or "")
     if "@" not in data.contact_email:
         errors["contact_email"] = _("Enter a valid e-mail address.")
     data.country = (data.country or "").upper()
     if data.country not in COUNTRY_CODES:
         errors["country"] = _("Choose a country from the list.")
-    if data.sector not in SECTORS:
+    if (data.sector or "") not in SECTORS:
         errors["sector"] = _("Choose a sector from the list.")
     data.website = normalize_website(data.website)
     try:
@@ -106,7 +106,7 @@ def _clean(data: CompanyInput) -> dict[str, str]:
             errors[prefix + "latin_name"] = _("This field is required.")
         elif not is_latin(d.latin_name):
             errors[prefix + "latin_name"] = _("Write the name in Latin letters, as in the passport.")
-        d.email = accounts.normalize_email(d.email)
+        d.email = accounts.normalize_email(d.email or "")
         if "@" not in d.email:
             errors[prefix + "email"] = _("Enter a valid e-mail address.")
         elif d.email in seen:
@@ -116,10 +116,22 @@ def _clean(data: CompanyInput) -> dict[str, str]:
             d.phone = normalize_phone(d.phone, data.country)
         except BadPhone:
             errors[prefix + "phone"] = _("This does not look like a phone number. Include the country code.")
-        if any(code not in SPOKEN_LANGUAGES for code in d.languages):
+        if any(code not in SPOKEN_LANGUAGES for code in d.languages or []):
             errors[prefix + "languages"] = _("Choose languages from the list.")
         if d.category not in {c.value for c in Category}:
             errors[prefix + "category"] = _("Choose a category from the list.")
+    return errors
+
+
+def validate(forum: Forum, data: CompanyInput, *, needs_reason: bool) -> dict[str, str]:
+    """Every rule the input breaks, as {field name: message}; normalises `data` in place. Saves nothing."""
+    errors = _clean(data)
+    if needs_reason and not data.late_reason:
+        errors["late_reason"] = _("Tell the organizers why you are registering after the deadline.")
+    taken = _already_registered(forum, [d.email for d in data.delegates if d.email])
+    for i, d in enumerate(data.delegates):
+        if d.email in taken:
+            errors.setdefault(f"delegates-{i}-email", _("This person is already registered for this forum."))
     return errors
 
 
@@ -168,13 +180,7 @@ def submit(
     else:
         raise InvalidState(_("Registration for this forum is not possible."), code="forum_unavailable")
 
-    errors = _clean(data)
-    if source is Source.LATE_REQUEST and not data.late_reason:
-        errors["late_reason"] = _("Tell the organizers why you are registering after the deadline.")
-    taken = _already_registered(forum, [d.email for d in data.delegates])
-    for i, d in enumerate(data.delegates):
-        if d.email in taken:
-            errors.setdefault(f"delegates-{i}-email", _("This person is already registered for this forum."))
+    errors = validate(forum, data, needs_reason=source is Source.LATE_REQUEST)
     if errors:
         raise SubmissionError(errors)
 

@@ -62,6 +62,9 @@ def form_flow(forum: Forum, *, late: bool, template: str, invitation: LateInvita
                 db.session.commit()
                 return None, company
         else:
+            # Show the rules' errors too (duplicate delegate, bad phone ...), all in one round.
+            data = form.to_input(str(get_locale() or "en"))
+            apply_errors(form, services.validate(forum, data, needs_reason=late and not manual and invitation is None))
             status = 422
     if status == 422:
         flash(_("Please correct the marked fields. Nothing has been saved yet."), "error")

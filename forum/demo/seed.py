@@ -1,0 +1,360 @@
+"""`forum demo`: two forums full of companies and delegates, and three logins to look around with.
+
+Everything goes through the real services, as if companies had filled in the public form over
+the last two months and the organizer had worked through the queue since; then one commit. A
+fixed random seed makes the names and numbers the same every time; the dates follow today.
+"""
+from __future__ import annotations
+
+import copy
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from time import perf_counter
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from forum import clock
+from forum.accounts import services as accounts
+from forum.accounts.models import User
+from forum.db import db
+from forum.demo import names
+from forum.forums.models import Forum, ForumStatus
+from forum.forums.services import ForumInput, save_forum, to_utc
+from forum.notifications.models import OutboxMessage
+from forum.registration import services as registration, states
+from forum.registration.models import Category, Company, LateInvitation, RegState, Registration
+from forum.registration.services import CompanyInput, DelegateInput
+from forum.security import Role
+
+MAIN_SLUG = "central-asia-japan"
+SECOND_SLUG = "tashkent-japan"
+SEED = 2024
+
+MAIN_COMPANIES = 192  # on time; with the late requests below, 200
+LATE_COMPANIES = 8
+MAIN_DELEGATES = 450
+PENDING_AT_LEAST = 20  # the newest on-time registrations the organizer has not reached yet
+REJECTED, WAITLISTED = 5, 6
+SECOND_COMPANIES = 10
+
+COUNTRY_WEIGHTS = {"KZ": 30, "UZ": 20, "KG": 10, "TJ": 8, "TM": 7, "JP": 25}
+SECTOR_WEIGHTS = {
+    "energy": 8, "mining": 6, "agriculture": 9, "manufacturing": 7, "automotive": 4, "chemicals": 4, "textiles": 4,
+    "construction": 7, "transport": 7, "it": 8, "finance": 5, "trade": 8, "healthcare": 4, "education": 3,
+    "tourism": 3, "environment": 3, "consulting": 4, "media": 2,
+}
+DELEGATES_PER_COMPANY = {1: 30, 2: 31, 3: 21, 4: 12, 5: 6}
+
+
+@dataclass(frozen=True)
+class Login:
+    email: str
+    name: str
+    role: Role
+    password: str
+
+
+LOGINS = (
+    Login("organizer@example.org", "Aigerim Sarsenbayeva", Role.ORGANIZER, "organizer-demo-2024"),
+    Login("staff@example.org", "Daniyar Omarov", Role.STAFF, "staff-demo-2024"),
+    Login("delegate@example.org", "田中 健一", Role.DELEGATE, "delegate-demo-2024"),
+)
+
+
+def load(if_empty: bool = False, echo: Callable[[str], object] = print) -> None:
+    """Create the demo forums, companies, delegates and logins, and commit; do nothing if they exist."""
+    if if_empty and db.session.scalar(sa.select(Forum.id).limit(1)) is not None:
+        echo("The database already has forums: the demo was not loaded.")
+        return
+    if db.session.scalar(sa.select(Forum.id).where(Forum.slug == MAIN_SLUG)) is not None:
+        echo(f"The demo is already loaded (forum '{MAIN_SLUG}' exists).")
+        return
+    started = perf_counter()
+    try:
+        seeder = _Seeder(clock.now())
+        seeder.run()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    echo(seeder.summary(perf_counter() - started))
+
+
+def _decide(reg: Registration, to: RegState, organizer: User, reason: str = "") -> None:
+    """The organizer's decision, through the state machine with its capacity check and audit entry.
+
+    Not review.decide(): that always renders the decision e-mails, which the demo would delete
+    again at once; skipping them halves the load time.
+    """
+    states.transition(reg, to, by=organizer, reason=reason, notify=False)
+
+
+@dataclass
+class _Planned:
+    when: datetime
+    data: CompanyInput
+    late: bool = False
+    keep: bool = False  # never rejected, waitlisted or left pending (the demo delegate's company)
+
+
+@dataclass
+class _Seeder:
+    now: datetime
+    rng: random.Random = field(default_factory=lambda: random.Random(SEED))
+    emails: set[str] = field(default_factory=lambda: {login.email for login in LOGINS})
+    slugs: set[str] = field(default_factory=set)
+    forums: list[Forum] = field(default_factory=list)
+    users: dict[Role, tuple[User, bool]] = field(default_factory=dict)
+
+    def run(self) -> None:
+        for login in LOGINS:
+            self.users[login.role] = self._login(login)
+        organizer = self.users[Role.ORGANIZER][0]
+        main = self._main_forum(organizer)
+        second = self._second_forum(organizer, main)
+        self.forums = [main, second]
+        shared = self._fill_main(main, organizer)
+        self._fill_second(second, organizer, shared)
+        db.session.flush()
+        # Every submission and decision above queued real e-mails (about 1,500) for made-up
+        # addresses. Drop them, or `forum worker` would send them. Only these two new forums'
+        # rows go: anything queued before stays queued.
+        db.session.execute(
+            sa.delete(OutboxMessage).where(OutboxMessage.forum_id.in_([f.id for f in self.forums]))
+        )
+
+    def _login(self, login: Login) -> tuple[User, bool]:
+        existing = accounts.find_by_email(login.email)
+        if existing is not None:
+            return existing, False
+        return accounts.create_user(login.email, login.name, login.role, login.password, "en"), True
+
+    # --- the forums -----------------------------------------------------------------------------
+
+    def _local(self, tz: str, days: int, hour: int, minute: int = 0) -> datetime:
+        """Naive wall-clock time in `tz`, `days` from today there: what save_forum expects."""
+        today = self.now.astimezone(ZoneInfo(tz)).date()
+        return datetime.combine(today + timedelta(days=days), time(hour, minute))
+
+    def _main_forum(self, organizer: User) -> Forum:
+        tz = "Asia/Almaty"
+        return save_forum(ForumInput(
+            slug=MAIN_SLUG, title="Central Asia + Japan Business Forum", city="Astana", country="KZ", timezone=tz,
+            venue="Palace of Independence", capacity=500, status=ForumStatus.PUBLISHED.value,
+            starts_local=self._local(tz, 14, 9), ends_local=self._local(tz, 15, 18),
+            opens_local=self._local(tz, -60, 9), closes_local=self._local(tz, -2, 18),
+            description=(
+                "Two days of plenary sessions, sector panels and B2B meetings between companies from "
+                "Kazakhstan, Uzbekistan, Kyrgyzstan, Tajikistan, Turkmenistan and Japan."
+            ),
+        ), by=organizer)
+
+    def _second_forum(self, organizer: User, main: Forum) -> Forum:
+        tz = "Asia/Tashkent"
+        start_day = (main.local(main.starts_at).date() - self.now.astimezone(ZoneInfo(tz)).date()).days + 2
+        return save_forum(ForumInput(
+            slug=SECOND_SLUG, title="Uzbekistan–Japan Business Forum", city="Tashkent", country="UZ", timezone=tz,
+            venue="Tashkent International Congress Centre", capacity=300, status=ForumStatus.PUBLISHED.value,
+            starts_local=self._local(tz, start_day, 9), ends_local=self._local(tz, start_day + 1, 18),
+            opens_local=self._local(tz, -30, 9), closes_local=self._local(tz, 10, 18),
+            description="Textiles, agriculture, energy and logistics: Uzbek and Japanese companies meet in Tashkent.",
+        ), by=organizer)
+
+    # --- the companies --------------------------------------------------------------------------
+
+    def _email(self, local: str, domain: str) -> str:
+        email, n = f"{local}@{domain}", 1
+        while email in self.emails:
+            n += 1
+            email = f"{local}{n}@{domain}"
+        self.emails.add(email)
+        return email
+
+    def _delegate(self, country: str, domain: str, sector: str) -> DelegateInput:
+        rng = self.rng
+        p = names.person(country, rng)
+        if sector == "media":
+            category = Category.PRESS
+        else:
+            category = rng.choices(
+                [Category.DELEGATE, Category.SPEAKER, Category.VIP], weights=[92, 5, 3]
+            )[0]
+        return DelegateInput(
+            full_name=p.full_name, latin_name=p.latin_name, email=self._email(names.email_local(p, rng), domain),
+            position=names.position(country, rng), phone=names.phone(country, rng) if rng.random() < 0.85 else "",
+            languages=names.languages(country, rng), category=category.value,
+        )
+
+    def _company(self, country: str, n_delegates: int, *, sector: str | None = None,
+                 name: tuple[str, str] | None = None) -> CompanyInput:
+        rng = self.rng
+        sector = sector or rng.choices(list(SECTOR_WEIGHTS), weights=list(SECTOR_WEIGHTS.values()))[0]
+        if name is not None:
+            legal_name, name_en = name
+            slug = names.ascii_slug(name_en, "-")
+        else:
+            while True:
+                cn = names.company_name(country, sector, rng)
+                legal_name, name_en, slug = cn.legal_name, cn.name_en, cn.slug
+                if slug not in self.slugs:
+                    break
+        self.slugs.add(slug)
+        domain = f"{slug}.example"  # reserved TLD: the demo never names a real mailbox
+        delegates = [self._delegate(country, domain, sector) for _ in range(n_delegates)]
+        if rng.random() < 0.75:
+            first = delegates[0]
+            contact_name, contact_email, contact_phone, contact_position = (
+                first.full_name, first.email, first.phone, first.position)
+        else:
+            p = names.person(country, rng)
+            contact_name, contact_email = p.full_name, self._email(names.email_local(p, rng), domain)
+            contact_phone, contact_position = names.phone(country, rng), "International Relations Officer"
+        return CompanyInput(
+            legal_name=legal_name, name_en=name_en, country=country, city=names.city(country, rng), sector=sector,
+            contact_name=contact_name, contact_email=contact_email, contact_phone=contact_phone,
+            contact_position=contact_position, delegates=delegates, privacy_accepted=True,
+            website=f"www.{domain}" if rng.random() < 0.6 else "", directory_consent=rng.random() < 0.7,
+            language="ja" if country == "JP" else rng.choice(("ru", "ru", "en")),
+        )
+
+    def _n_delegates(self) -> int:
+        return self.rng.choices(list(DELEGATES_PER_COMPANY), weights=list(DELEGATES_PER_COMPANY.values()))[0]
+
+    def _sizes(self, companies: int, delegates: int) -> list[int]:
+        """Delegation sizes drawn as usual, then nudged one by one until they add up to `delegates`."""
+        sizes = [self._n_delegates() for _ in range(companies)]
+        lo, hi = min(DELEGATES_PER_COMPANY), max(DELEGATES_PER_COMPANY)
+        while (diff := delegates - sum(sizes)) != 0:
+            i = self.rng.randrange(companies)
+            if diff > 0 and sizes[i] < hi:
+                sizes[i] += 1
+            elif diff < 0 and sizes[i] > lo:
+                sizes[i] -= 1
+        return sizes
+
+    def _country(self) -> str:
+        return self.rng.choices(list(COUNTRY_WEIGHTS), weights=list(COUNTRY_WEIGHTS.values()))[0]
+
+    def _on_time(self, forum: Forum, until: datetime) -> datetime:
+        """A moment in the registration window, more of them towards the deadline, in office-ish hours."""
+        rng = self.rng
+        opens, closes = forum.registration_opens_at, min(forum.registration_closes_at, until)
+        first_day, days = forum.local(opens).date(), (closes - opens).days + 1
+        while True:
+            day = first_day + timedelta(days=int(rng.betavariate(2.0, 1.2) * days))
+            when = to_utc(datetime.combine(day, time(rng.randrange(8, 22), rng.randrange(60))), forum.timezone)
+            if opens <= when < closes:
+                return when
+
+    def _delegate_login_company(self) -> CompanyInput:
+        """The demo delegate's own company: Japanese, early in the window, approved."""
+        data = self._company("JP", 2, sector="trade", name=("株式会社青葉トレーディング", "Aoba Trading Co., Ltd."))
+        data.city = "Tokyo"
+        login = DelegateInput(full_name="田中 健一", latin_name="TANAKA Kenichi", email="delegate@example.org",
+                              position="海外事業部長", phone="+81 90 3412 7788", languages=["ja", "en", "ru"])
+        data.delegates.insert(0, login)
+        data.contact_name, data.contact_email = login.full_name, login.email
+        data.contact_phone, data.contact_position = login.phone, login.position
+        return data
+
+    # --- the first forum: registration closed two days ago, late requests coming in -------------
+
+    def _fill_main(self, forum: Forum, organizer: User) -> list[CompanyInput]:
+        rng = self.rng
+        plans = [_Planned(forum.registration_opens_at + timedelta(days=3, hours=2), self._delegate_login_company(),
+                          keep=True)]
+        for country, (legal_name, name_en) in names.ASSOCIATIONS.items():
+            plans.append(_Planned(self._on_time(forum, self.now),
+                                  self._company(country, rng.choice((1, 2)), sector="association",
+                                                name=(legal_name, name_en))))
+        late_sizes = [rng.choice((1, 1, 2, 2, 3)) for _ in range(LATE_COMPANIES)]
+        sizes = self._sizes(MAIN_COMPANIES - len(plans),
+                            MAIN_DELEGATES - sum(late_sizes) - sum(len(p.data.delegates) for p in plans))
+        for size in sizes:
+            plans.append(_Planned(self._on_time(forum, self.now), self._company(self._country(), size)))
+        late_from, late_until = forum.registration_closes_at + timedelta(minutes=30), self.now - timedelta(minutes=5)
+        reasons = rng.sample(names.LATE_REASONS, len(names.LATE_REASONS))
+        for i, size in enumerate(late_sizes):
+            country = "UZ" if i == 0 else self._country()
+            data = self._company(country, size)
+            data.late_reason = reasons[i % len(reasons)]
+            if i % 2 == 0:
+                data.endorsed_by = names.ENDORSERS[country]
+            when = late_from + (late_until - late_from) * rng.random()
+            plans.append(_Planned(when.replace(second=0, microsecond=0), data, late=True))
+        # Some of the same companies go to Tashkent too; copied before submit() normalises them in place.
+        shared = [copy.deepcopy(plans[0].data)] + [
+            copy.deepcopy(p.data) for p in plans[len(names.ASSOCIATIONS) + 1:] if p.data.country == "JP"][:2]
+
+        plans.sort(key=lambda p: p.when)
+        submitted = [(p, registration.submit(forum, p.data, now=p.when)) for p in plans]
+
+        on_time = [(p, c) for p, c in submitted if not p.late]
+        pending: set[int] = set()
+        for p, company in reversed(on_time):
+            if len(pending) >= PENDING_AT_LEAST:
+                break
+            if not p.keep:
+                pending.update(r.id for r in company.delegates)
+        decided = [r for p, c in on_time for r in c.delegates if r.id not in pending]
+        candidates = [r for (p, c) in on_time if not p.keep for r in c.delegates if r.id not in pending]
+        picked = rng.sample(candidates, REJECTED + WAITLISTED)
+        rejected, waitlisted = {r.id for r in picked[:REJECTED]}, {r.id for r in picked[REJECTED:]}
+        for reg in decided:
+            if reg.id in rejected:
+                _decide(reg, RegState.REJECTED, organizer, rng.choice(names.REJECTION_REASONS))
+            elif reg.id in waitlisted:
+                _decide(reg, RegState.WAITLISTED, organizer, "Waiting list until the size of the delegation is confirmed.")
+            else:
+                _decide(reg, RegState.APPROVED, organizer)
+
+        registration.create_invitation(
+            forum, company_name="株式会社北斗メディカル (Hokuto Medical Co., Ltd.)",
+            email="overseas@hokuto-medical.example", by=organizer, days_valid=7, language="ja",
+            note="At the request of the Embassy of Japan: a delegation of two, medical equipment.",
+        )
+        return shared
+
+    # --- the second forum: registration open, a handful of companies so far ---------------------
+
+    def _fill_second(self, forum: Forum, organizer: User, shared: list[CompanyInput]) -> None:
+        plans = [_Planned(self._on_time(forum, self.now - timedelta(hours=1)), data) for data in shared]
+        while len(plans) < SECOND_COMPANIES:
+            plans.append(_Planned(self._on_time(forum, self.now - timedelta(hours=1)),
+                                  self._company("UZ", self._n_delegates())))
+        plans.sort(key=lambda p: p.when)
+        companies = [registration.submit(forum, p.data, now=p.when) for p in plans]
+        for company in companies[: len(companies) * 2 // 3]:
+            for reg in company.delegates:
+                _decide(reg, RegState.APPROVED, organizer)
+
+    # --- what `forum demo` prints -----------------------------------------------------------------
+
+    def summary(self, seconds: float) -> str:
+        lines = [f"Demo loaded in {seconds:.1f} s.", "", "Forums:"]
+        for forum in db.session.scalars(sa.select(Forum).where(Forum.slug.in_([MAIN_SLUG, SECOND_SLUG]))
+                                        .order_by(Forum.starts_at)):
+            counts = dict(db.session.execute(
+                sa.select(Registration.state, sa.func.count()).where(Registration.forum_id == forum.id)
+                .group_by(Registration.state)
+            ).all())
+            companies = db.session.scalar(sa.select(sa.func.count()).select_from(Company)
+                                          .where(Company.forum_id == forum.id))
+            start = forum.local(forum.starts_at)
+            by_state = ", ".join(f"{counts[s]} {s.value}" for s in RegState if counts.get(s))
+            lines.append(f"  /forums/{forum.slug}  {forum.title}, {forum.city}, {start:%d %b %Y} "
+                         f"({forum.phase().value}): {companies} companies; delegates {by_state}")
+        invitations = db.session.scalar(
+            sa.select(sa.func.count()).select_from(LateInvitation)
+            .where(LateInvitation.forum_id.in_([f.id for f in self.forums]), LateInvitation.used_at.is_(None))
+        )
+        lines.append(f"  open late-entry invitations: {invitations}")
+        lines += ["", "Logins (e-mail / password):"]
+        for login in LOGINS:
+            created = self.users[login.role][1]
+            password = login.password if created else "(existing account: password unchanged)"
+            lines.append(f"  {login.role.value:<10} {login.email:<24} {password}")
+        return "\n".join(lines)
