@@ -22,7 +22,7 @@ install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations
 
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile -q -d forum/translations -f 2>/dev/null || $(BIN)/pybabel compile -d forum/translations -f
+	@$(BIN)/pybabel compile -d forum/translations >/dev/null
 
 # Serve the app on http://127.0.0.1:5000 with the demo forums loaded.
 run: install
