@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_date, format_datetime, format_time, format_timedelta
+from babel.dates import format_date, format_datetime, format_skeleton, format_time, format_timedelta
+from babel.lists import format_list
 from flask import Flask, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -20,31 +21,43 @@ def _loc() -> str:
     return str(get_locale() or "en")
 
 
+def _fmt_loc() -> str:
+    # International English: "5 August, 18:00", not "August 5, 6:00 PM".
+    loc = _loc()
+    return "en_GB" if loc == "en" else loc
+
+
 def local_datetime(dt: datetime | None, forum: Forum, fmt: str = "medium") -> str:
     if dt is None:
         return ""
-    return format_datetime(dt, format=fmt, tzinfo=forum.tz, locale=_loc())
+    return format_datetime(dt, format=fmt, tzinfo=forum.tz, locale=_fmt_loc())
 
 
 def local_date(dt: datetime, forum: Forum, fmt: str = "long") -> str:
-    return format_date(dt.astimezone(forum.tz), format=fmt, locale=_loc())
+    return format_date(dt.astimezone(forum.tz), format=fmt, locale=_fmt_loc())
+
+
+def local_day_month(dt: datetime, forum: Forum) -> str:
+    """'5 August' / '8月5日' / '5 августа'."""
+    return format_skeleton("MMMMd", dt.astimezone(forum.tz), locale=_fmt_loc())
 
 
 def local_time(dt: datetime, forum: Forum) -> str:
     # 24-hour clock everywhere: it is what Astana, Tashkent and Tokyo read, whatever the UI language.
-    return format_time(dt, format="HH:mm", tzinfo=forum.tz, locale=_loc())
+    return format_time(dt, format="HH:mm", tzinfo=forum.tz, locale=_fmt_loc())
 
 
 def zone_label(forum: Forum) -> str:
     """'Astana time (Asia/Almaty, UTC+05:00)'."""
     offset = clock.now().astimezone(forum.tz).strftime("%z")
-    return _("%(city)s time", city=forum.city) + f" ({forum.timezone}, UTC{offset[:3]}:{offset[3:]})"
+    return _("%(city)s time (%(zone)s, UTC%(offset)s)", city=forum.city, zone=forum.timezone,
+             offset=f"{offset[:3]}:{offset[3:]}")
 
 
 def phase_text(forum: Forum, now: datetime | None = None) -> str:
     now = now or clock.now()
     phase = forum.phase(now)
-    when = lambda dt: _("%(date)s, %(time)s %(city)s time", date=local_date(dt, forum, "d MMMM"),  # noqa: E731
+    when = lambda dt: _("%(date)s, %(time)s %(city)s time", date=local_day_month(dt, forum),  # noqa: E731
                         time=local_time(dt, forum), city=forum.city)
     if phase is Phase.OPEN:
         return _("Registration open until %(when)s", when=when(forum.registration_closes_at))
@@ -72,7 +85,9 @@ def waited(since: datetime, now: datetime | None = None) -> str:
     minutes = rest // 60
     units = [(days, 86400), (hours, 3600), (minutes, 60)]
     parts = [format_timedelta(timedelta(seconds=n * size), threshold=1, locale=_loc()) for n, size in units if n]
-    return ", ".join(parts[:2]) or format_timedelta(timedelta(minutes=0), locale=_loc())
+    if not parts:
+        return format_timedelta(timedelta(minutes=0), locale=_loc())
+    return format_list(parts[:2], style="unit", locale=_loc())
 
 
 STATE_STYLES = {
@@ -85,6 +100,22 @@ def state_badge(state: RegState) -> Markup:
     style = STATE_STYLES[state]
     text_cls = " text-dark" if style in ("warning", "info") else ""
     return Markup('<span class="badge text-bg-{}{}">{}</span>').format(style, text_cls, state_label(state))
+
+
+def action_label(action: str) -> str:
+    return {
+        "submitted": _("Company registration submitted"), "created": _("Registered"),
+        "state_change": _("Status changed"), "used": _("Invitation used"),
+    }.get(action, action)
+
+
+def state_value_label(value: str | None) -> str:
+    if not value:
+        return "—"
+    try:
+        return state_label(RegState(value))
+    except ValueError:
+        return value
 
 
 def category_label(value: str) -> str:
@@ -111,12 +142,14 @@ def url_with(**changes) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_datetime=local_datetime, local_date=local_date, local_time=local_time, waited=waited,
+        ucfirst=lambda v: str(v)[:1].upper() + str(v)[1:],
     )
     app.jinja_env.globals.update(
         zone_label=zone_label, phase_text=phase_text, state_badge=state_badge, state_label=state_label,
         country_name=choices.country_name, sector_label=lambda k: str(choices.SECTORS.get(k, k)),
         language_name=choices.language_name, category_label=category_label, status_label=status_label,
-        url_with=url_with, RegState=RegState, Phase=Phase,
+        url_with=url_with, RegState=RegState, Phase=Phase, action_label=action_label,
+        state_value_label=state_value_label,
     )
 
     @app.context_processor

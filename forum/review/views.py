@@ -13,6 +13,7 @@ from forum.errors import DomainError
 from forum.forums.models import Forum
 from forum.registration import choices
 from forum.registration.models import Company, LateInvitation, Registration
+from forum.registration.states import state_label
 from forum.registration.views import form_flow
 from forum.registration import services as registration
 from forum.review import exports, queries, services
@@ -98,7 +99,7 @@ def decide(slug: str, reg_id: int):
                 flash(e.message, "error")
         else:
             db.session.commit()
-            flash(_("%(name)s is now %(state)s.", name=reg.full_name, state=str(reg.state.value)), "success")
+            flash(_("%(name)s is now %(state)s.", name=reg.full_name, state=state_label(reg.state)), "success")
             return redirect(request.form.get("next") if request.form.get("next", "").startswith("/manage/")
                             else url_for(".detail", slug=slug, reg_id=reg.id))
     reg = _reg(forum, reg_id)
