@@ -1,0 +1,142 @@
+"""`forum demo`: what someone trying the system sees after `make run`."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from forum.accounts import services as accounts
+from forum.accounts.models import User
+from forum.audit.models import AuditEntry
+from forum.db import db as _db
+from forum.demo import load
+from forum.demo.seed import LOGINS, MAIN_SLUG, SECOND_SLUG
+from forum.forums.models import Forum, Phase
+from forum.notifications.models import MailStatus, OutboxMessage
+from forum.registration import services as registration
+from forum.registration.choices import FORUM_COUNTRIES
+from forum.registration.models import Company, LateInvitation, RegState, Registration
+from tests.conftest import _empty_all_tables
+
+KANA = re.compile(r"[\u3040-\u30ff]")
+KANJI = re.compile(r"[\u4e00-\u9fff]")
+KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+TABLES = (Forum, Company, Registration, User, AuditEntry, OutboxMessage, LateInvitation)
+
+
+@pytest.fixture(scope="module")
+def demo(app):
+    """The demo, loaded once for this module (a few seconds), then emptied as the `db` fixture does.
+
+    Tests here must not commit: they share the loaded data.
+    """
+    with app.app_context():
+        load(echo=lambda *a: None)
+        yield
+        _db.session.remove()
+        _empty_all_tables()
+
+
+def forum(slug: str) -> Forum:
+    return _db.session.scalars(sa.select(Forum).where(Forum.slug == slug)).one()
+
+
+def regs(f: Forum, *where) -> list[Registration]:
+    return list(_db.session.scalars(sa.select(Registration).where(Registration.forum_id == f.id, *where)))
+
+
+def counts() -> dict[str, int]:
+    return {m.__name__: _db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in TABLES}
+
+
+def test_the_two_forums(demo):
+    main, second = forum(MAIN_SLUG), forum(SECOND_SLUG)
+    assert (main.title, main.city, main.timezone, main.capacity) == (
+        "Central Asia + Japan Business Forum", "Astana", "Asia/Almaty", 500)
+    assert main.phase() is Phase.LATE
+    assert main.local(main.starts_at).hour == 9
+    assert (second.city, second.timezone, second.capacity) == ("Tashkent", "Asia/Tashkent", 300)
+    assert second.phase() is Phase.OPEN
+    assert (second.local(second.starts_at).date() - main.local(main.starts_at).date()).days == 2
+    assert 5 <= len(_db.session.scalars(sa.select(Company).where(Company.forum_id == second.id)).all()) <= 15
+
+
+def test_first_forum_is_full_of_delegates_in_every_state(demo):
+    main = forum(MAIN_SLUG)
+    delegates = regs(main)
+    companies = _db.session.scalars(sa.select(Company).where(Company.forum_id == main.id)).all()
+    assert 420 <= len(delegates) <= 480
+    assert 190 <= len(companies) <= 210
+    assert {c.country for c in companies} == set(FORUM_COUNTRIES)
+
+    by_state = {s: [r for r in delegates if r.state is s] for s in RegState}
+    assert len(by_state[RegState.APPROVED]) <= main.capacity
+    assert len(by_state[RegState.APPROVED]) > 350
+    on_time_pending = [r for r in by_state[RegState.PENDING] if not r.is_late]
+    assert 15 <= len(on_time_pending) <= 40
+    late_pending = [r for r in by_state[RegState.PENDING] if r.is_late]
+    assert len(late_pending) >= 8
+    assert all(r.company.late_reason and r.created_at >= main.registration_closes_at for r in late_pending)
+    assert any(r.company.endorsed_by == "Chamber of Commerce and Industry of Uzbekistan" for r in late_pending)
+    assert all(main.registration_opens_at <= r.created_at < main.registration_closes_at
+               for r in delegates if not r.is_late)
+    assert len(by_state[RegState.REJECTED]) >= 3
+    assert all(r.decision_reason for r in by_state[RegState.REJECTED])
+    assert len(by_state[RegState.WAITLISTED]) >= 3
+    assert {r.category.value for r in delegates} == {"delegate", "speaker", "press", "vip"}
+
+    open_invitations = [i for i in _db.session.scalars(sa.select(LateInvitation)) if i.is_usable()]
+    assert [i.forum_id for i in open_invitations] == [main.id]
+
+
+def test_names_are_written_in_their_own_scripts(demo):
+    delegates = regs(forum(MAIN_SLUG))
+    by_country: dict[str, list[Registration]] = {}
+    for r in delegates:
+        by_country.setdefault(r.company.country, []).append(r)
+    assert any(KAZAKH_LETTERS & set(r.full_name) for r in by_country["KZ"])
+    assert any("\u02bb" in r.full_name for r in by_country["UZ"])  # oʻ, gʻ with the real modifier letter
+    assert not any("'" in r.full_name for r in delegates)
+    assert any(KANA.search(r.full_name) for r in by_country["JP"])
+    assert all(KANJI.search(r.full_name) or KANA.search(r.full_name) for r in by_country["JP"])
+    assert any(set("äçňöşüýž") & set(r.full_name.lower()) for r in by_country["TM"])
+    assert any(KANA.search(r.company.legal_name) for r in by_country["JP"])
+    assert len({r.email for r in delegates}) == len(delegates)
+
+
+def test_the_three_logins_work_and_the_delegate_has_an_approved_registration(demo):
+    for login in LOGINS:
+        user = accounts.authenticate(login.email, login.password)
+        assert user.role is login.role
+    delegate = accounts.find_by_email("delegate@example.org")
+    mine = registration.my_registrations(delegate)
+    assert any(r.state is RegState.APPROVED and r.forum.slug == MAIN_SLUG and r.company.country == "JP"
+               for r in mine)
+    _db.session.rollback()  # authenticate() stamped last_login_at
+
+
+def test_no_demo_mail_is_left_to_send(demo):
+    queued = _db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                                .where(OutboxMessage.status == MailStatus.QUEUED))
+    assert queued == 0
+
+
+def test_loading_again_changes_nothing(demo):
+    before = counts()
+    load(echo=lambda *a: None)
+    assert counts() == before
+
+
+def test_if_empty_does_nothing_once_any_forum_exists(demo):
+    # Without the demo's own forum, only `if_empty` stands between load() and a second demo.
+    before = counts()
+    forum(MAIN_SLUG).slug = "someone-elses-forum"
+    _db.session.flush()
+    messages = []
+    load(if_empty=True, echo=messages.append)
+    assert counts() == before
+    assert _db.session.scalar(sa.select(Forum.id).where(Forum.slug == MAIN_SLUG)) is None
+    assert messages
+    _db.session.rollback()
+    assert forum(MAIN_SLUG)
