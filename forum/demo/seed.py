@@ -68,9 +68,12 @@ def load(if_empty: bool = False, echo: Callable[[str], object] = print) -> None:
     """Create the demo forums, companies, delegates and logins, and commit; do nothing if they exist."""
     if if_empty and db.session.scalar(sa.select(Forum.id).limit(1)) is not None:
         echo("The database already has forums: the demo was not loaded.")
+        if db.session.scalar(sa.select(Forum.id).where(Forum.slug == MAIN_SLUG)) is not None:
+            echo(demo_logins())
         return
     if db.session.scalar(sa.select(Forum.id).where(Forum.slug == MAIN_SLUG)) is not None:
         echo(f"The demo is already loaded (forum '{MAIN_SLUG}' exists).")
+        echo(demo_logins())
         return
     started = perf_counter()
     try:
@@ -81,6 +84,14 @@ def load(if_empty: bool = False, echo: Callable[[str], object] = print) -> None:
         db.session.rollback()
         raise
     echo(seeder.summary(perf_counter() - started))
+
+
+def demo_logins() -> str:
+    """The demo's sign-ins, for `make run` to print every time (unless someone changed them)."""
+    lines = ["Demo logins (http://127.0.0.1:5000/login):"]
+    for login in LOGINS:
+        lines.append(f"  {login.role.value:<10} {login.email:<24} {login.password}")
+    return "\n".join(lines)
 
 
 def _decide(reg: Registration, to: RegState, organizer: User, reason: str = "") -> None:
