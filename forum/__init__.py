@@ -40,6 +40,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     register_error_handlers(app)
 
+    @app.before_request
+    def _refuse_nul_bytes():
+        # No form or query value ever needs a NUL; PostgreSQL refuses them (a 500). Say 400 instead.
+        from flask import abort
+
+        if any("\x00" in v for v in request.values.values()):
+            abort(400)
+
     from forum.cli import register_commands
 
     register_commands(app)

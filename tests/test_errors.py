@@ -39,3 +39,11 @@ def test_json_errors_for_api_clients(client, db):
 
 def test_health(client, db):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_nul_bytes_in_input_are_a_clear_400_not_a_crash(client, db, post):
+    f.forum(slug="astana")
+    assert client.get("/manage/astana/registrations?q=a%00b").status_code in (302, 400)
+    r = post("/forums/astana/register", {"legal_name": "A\x00B"})
+    assert r.status_code == 400
+    assert client.get("/?x=%00").status_code == 400

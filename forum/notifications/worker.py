@@ -28,10 +28,10 @@ def build_email(msg: OutboxMessage, sender: str) -> EmailMessage:
     em["Subject"] = msg.subject
     em["Date"] = formatdate(localtime=False)
     em["Message-ID"] = make_msgid(idstring=f"outbox-{msg.id}")
-    em["Content-Language"] = msg.language
     em.set_content(msg.body_text)  # utf-8 by default: Cyrillic and Japanese survive
     if msg.body_html:
         em.add_alternative(msg.body_html, subtype="html")
+    em["Content-Language"] = msg.language  # after set_content(), which clears Content-* headers
     return em
 
 
@@ -79,6 +79,7 @@ def backoff(attempts: int) -> timedelta:
 def send_due(batch: int = 20, transport: Transport | None = None) -> tuple[int, int]:
     """Send up to `batch` due messages. Returns (sent, failed attempts). Commits."""
     cfg = current_app.config
+    own = transport is None
     transport = transport or Transport(cfg)
     now = clock.now()
     rows = db.session.scalars(
@@ -89,24 +90,28 @@ def send_due(batch: int = 20, transport: Transport | None = None) -> tuple[int, 
         .with_for_update(skip_locked=True)
     ).all()
     sent = failed = 0
-    for msg in rows:
-        try:
-            transport.send(build_email(msg, cfg["MAIL_SENDER"]), msg.id)
-        except (OSError, smtplib.SMTPException) as exc:
-            msg.attempts += 1
-            msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if msg.attempts >= cfg["MAIL_MAX_ATTEMPTS"]:
-                msg.status = MailStatus.FAILED
+    try:
+        for msg in rows:
+            try:
+                transport.send(build_email(msg, cfg["MAIL_SENDER"]), msg.id)
+            except Exception as exc:  # noqa: BLE001 - one bad message must not block the queue
+                msg.attempts += 1
+                msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if msg.attempts >= cfg["MAIL_MAX_ATTEMPTS"]:
+                    msg.status = MailStatus.FAILED
+                else:
+                    msg.next_attempt_at = now + backoff(msg.attempts)
+                failed += 1
             else:
-                msg.next_attempt_at = now + backoff(msg.attempts)
-            failed += 1
-        else:
-            msg.attempts += 1
-            msg.status = MailStatus.SENT
-            msg.sent_at = clock.now()
-            msg.last_error = ""
-            sent += 1
-    db.session.commit()
+                msg.attempts += 1
+                msg.status = MailStatus.SENT
+                msg.sent_at = clock.now()
+                msg.last_error = ""
+                sent += 1
+        db.session.commit()
+    finally:
+        if own:
+            transport.close()
     return sent, failed
 
 

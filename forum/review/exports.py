@@ -42,6 +42,7 @@ def to_csv(data: Iterable[Sequence]) -> bytes:
 
 def to_xlsx(data: Iterable[Sequence]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     wb = Workbook()
@@ -51,7 +52,9 @@ def to_xlsx(data: Iterable[Sequence]) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in data:
-        ws.append([neutralise(v) for v in row])
+        # Control characters (a pasted Word line break) are illegal in XLSX; strip them first, so
+        # that "\x0b=1+1" is neutralised as the formula it becomes.
+        ws.append([neutralise(ILLEGAL_CHARACTERS_RE.sub(" ", v) if isinstance(v, str) else v) for v in row])
     ws.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)
