@@ -9,43 +9,18 @@ FORUM_REQUIRE_BROWSER=1, when they fail instead (for CI, where a skip would hide
 """
 from __future__ import annotations
 
-import os
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-NO_CHROMIUM = "Chromium not found at /usr/bin/chromium: browser journeys skipped (apt-get install chromium)"
-NO_PLAYWRIGHT = "Python package playwright not installed: browser journeys skipped (pip install -e '.[test]')"
+from tests.browser import helpers
+from tests.browser.helpers import CHROMIUM_ARGS, DESKTOP, missing_browser, new_context, skip_or_fail, watch
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-# Everything a journey waits for is local; a missing element should fail in seconds, not in 30.
-TIMEOUT_MS = 10_000
-
-ORGANIZER_EMAIL = "organizer@forum.test"
-
-
-def _missing_browser() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return NO_CHROMIUM
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return NO_PLAYWRIGHT
-    return None
-
-
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("FORUM_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"FORUM_REQUIRE_BROWSER=1 but the browser tests cannot run. {reason}", pytrace=False)
-    pytest.skip(reason)
+ORGANIZER_EMAIL = "organizer@example.org"  # not .test: email-validator refuses special-use domains
 
 
 @dataclass
@@ -53,7 +28,6 @@ class LiveServer:
     url: str
     app: Any
     tmp: Path
-    errors: list[str] = field(default_factory=list)
 
     def seed(self, build: Callable[[], Any]) -> Any:
         """Run `build` in the server app's context and commit. Return plain values, not ORM objects."""
@@ -73,13 +47,13 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    reason = _missing_browser()
-    if reason:
-        _skip_or_fail(reason)
+    missing = missing_browser()
+    if missing:
+        skip_or_fail(missing)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        b = pw.chromium.launch(executable_path=helpers.CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
@@ -94,8 +68,6 @@ def live_server(browser, tmp_path_factory) -> Iterator[LiveServer]:
     from forum.extensions import limiter
 
     tmp = tmp_path_factory.mktemp("browser")
-    # Flask-Limiter keeps `enabled` on the one process-wide Limiter, and the last init_app wins: put back
-    # what the other tests' app set, so switching it off here does not switch it off for them.
     limiter_enabled = limiter.enabled
     with pytest.MonkeyPatch.context() as mp:
         # Its own instance folder, so a developer's instance/config.py is not read either.
@@ -111,6 +83,9 @@ def live_server(browser, tmp_path_factory) -> Iterator[LiveServer]:
             "ENV_NAME": "test",
             "BASE_URL": "http://127.0.0.1",  # the real port is known once the socket is bound, below
         })
+    # init_app just set the one process-wide Limiter's `enabled` to False: give the other tests theirs
+    # back at once. While browser tests run, `_rate_limits_off` below switches it off again.
+    limiter.enabled = limiter_enabled
     with app.app_context():
         upgrade()
 
@@ -125,7 +100,22 @@ def live_server(browser, tmp_path_factory) -> Iterator[LiveServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-        limiter.enabled = limiter_enabled
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _rate_limits_off():
+    """No rate limits for the browser modules, and only for them.
+
+    Flask-Limiter keeps `enabled` (and its storage) on the one Limiter of forum/extensions.py, shared by
+    every app in the process; the `@limiter.limit` on /login reads that, not the app's RATELIMIT_ENABLED.
+    Left on, the journeys' sign-ins would count against the other tests' limiter storage.
+    """
+    from forum.extensions import limiter
+
+    before = limiter.enabled
+    limiter.enabled = False
+    yield
+    limiter.enabled = before
 
 
 @pytest.fixture(scope="session")
@@ -137,34 +127,12 @@ def organizer(live_server) -> dict[str, str]:
     return {"email": ORGANIZER_EMAIL, "password": factories.PASSWORD}
 
 
-def _watch(page, live_server: LiveServer, problems: list[str]) -> None:
-    """Collect what a user would notice as broken: server errors, missing files, script errors."""
-
-    def on_response(response):
-        if not response.url.startswith(live_server.url):
-            return
-        if response.status >= 500 or (response.status == 404 and "/static/" in response.url):
-            problems.append(f"{response.status} {response.request.method} {response.url}")
-
-    page.on("response", on_response)
-    page.on("pageerror", lambda exc: problems.append(f"JavaScript error: {exc}"))
-    page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url} {req.failure}")
-            if req.url.startswith(live_server.url) else None)
-
-
-def _new_page(browser, live_server: LiveServer, viewport: dict[str, int]):
-    context = browser.new_context(base_url=live_server.url, viewport=viewport, locale="en-GB",
-                                  extra_http_headers={"Accept-Language": "en"})
-    context.set_default_timeout(TIMEOUT_MS)
-    return context, context.new_page()
-
-
 @pytest.fixture()
 def page(browser, live_server) -> Iterator[Any]:
     """A fresh desktop browser (no cookies) for each test; fails the test on 5xx, missing static files or JS errors."""
-    context, pg = _new_page(browser, live_server, DESKTOP)
+    context, pg = new_context(browser, live_server, DESKTOP)
     problems: list[str] = []
-    _watch(pg, live_server, problems)
+    watch(pg, live_server, problems)
     yield pg
     context.close()
     assert not problems, "The browser saw errors:\n" + "\n".join(problems)
@@ -176,9 +144,9 @@ def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
     opened: list[tuple[Any, list[str]]] = []
 
     def _open(viewport: dict[str, int] = DESKTOP):
-        context, pg = _new_page(browser, live_server, viewport)
+        context, pg = new_context(browser, live_server, viewport)
         problems: list[str] = []
-        _watch(pg, live_server, problems)
+        watch(pg, live_server, problems)
         opened.append((context, problems))
         return pg
 
@@ -188,11 +156,3 @@ def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
         context.close()
     assert not problems, "The browser saw errors:\n" + "\n".join(problems)
 
-
-def sign_in(page, email: str, password: str) -> None:
-    """Sign in through the real form, as a person does."""
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
