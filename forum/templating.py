@@ -86,7 +86,7 @@ def waited(since: datetime, now: datetime | None = None) -> str:
     units = [(days, 86400), (hours, 3600), (minutes, 60)]
     parts = [format_timedelta(timedelta(seconds=n * size), threshold=1, locale=_loc()) for n, size in units if n]
     if not parts:
-        return format_timedelta(timedelta(minutes=0), locale=_loc())
+        return _("less than a minute")
     return format_list(parts[:2], style="unit", locale=_loc())
 
 
@@ -100,6 +100,24 @@ def state_badge(state: RegState) -> Markup:
     style = STATE_STYLES[state]
     text_cls = " text-dark" if style in ("warning", "info") else ""
     return Markup('<span class="badge text-bg-{}{}">{}</span>').format(style, text_cls, state_label(state))
+
+
+def allowed_actions(reg) -> list[str]:
+    from forum.registration.states import ALLOWED
+    from forum.review.services import ACTIONS
+
+    return [name for name, state in ACTIONS.items() if state in ALLOWED[reg.state]]
+
+
+def forum_is_full(forum: Forum) -> bool:
+    from forum.registration.states import approved_count
+
+    return approved_count(forum.id) >= forum.capacity
+
+
+def local_datetime_short(dt: datetime, forum: Forum) -> str:
+    """'7 December 2026, 09:00' / '2026年12月7日 09:00'."""
+    return f"{local_date(dt, forum)}, {local_time(dt, forum)}" if _loc() != "ja" else f"{local_date(dt, forum)} {local_time(dt, forum)}"
 
 
 def action_label(action: str) -> str:
@@ -142,14 +160,14 @@ def url_with(**changes) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_datetime=local_datetime, local_date=local_date, local_time=local_time, waited=waited,
-        ucfirst=lambda v: str(v)[:1].upper() + str(v)[1:],
+        ucfirst=lambda v: str(v)[:1].upper() + str(v)[1:], local_datetime_short=local_datetime_short,
     )
     app.jinja_env.globals.update(
         zone_label=zone_label, phase_text=phase_text, state_badge=state_badge, state_label=state_label,
         country_name=choices.country_name, sector_label=lambda k: str(choices.SECTORS.get(k, k)),
         language_name=choices.language_name, category_label=category_label, status_label=status_label,
         url_with=url_with, RegState=RegState, Phase=Phase, action_label=action_label,
-        state_value_label=state_value_label,
+        state_value_label=state_value_label, allowed_actions=allowed_actions, forum_is_full=forum_is_full,
     )
 
     @app.context_processor

@@ -33,7 +33,7 @@ class ForumForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [c for c in choices.country_choices() if c[0]]
+        self.country.choices = choices.country_list()
         from zoneinfo import available_timezones
 
         rest = sorted(z for z in available_timezones() if "/" in z and z not in COMMON_ZONES)

@@ -19,6 +19,11 @@ def detail(slug: str):
     return render_template("forums/detail.html", forum=forum)
 
 
+@bp.get("/privacy")
+def privacy():
+    return render_template("forums/privacy.html")
+
+
 @bp.get("/healthz")
 def healthz():
     from forum.db import db

@@ -25,11 +25,20 @@ def country_name(code: str) -> str:
     return _locale().territories.get(code) or Locale("en").territories.get(code, code)
 
 
-def country_choices() -> list[tuple[str, str]]:
-    """The six forum countries first, then every other ISO country in the reader's alphabet."""
+def country_list() -> list[tuple[str, str]]:
+    """(code, name): the six forum countries first, then every other ISO country in the reader's alphabet."""
     first = [(c, country_name(c)) for c in FORUM_COUNTRIES]
     rest = sorted(((c, country_name(c)) for c in COUNTRY_CODES if c not in FORUM_COUNTRIES), key=lambda p: p[1])
-    return [("", _l("Choose a country"))] + first + [("", "──────────")] + rest
+    return first + rest
+
+
+def country_choices() -> list[tuple]:
+    """For a select: a prompt, the forum countries, a separator, all the others."""
+    countries = country_list()
+    n = len(FORUM_COUNTRIES)
+    first, rest = countries[:n], countries[n:]
+    # A disabled separator with its own value, so it can never show as the selected option.
+    return [("", _l("Choose a country"))] + first + [("--", "──────────", {"disabled": True})] + rest
 
 
 SECTORS = {

@@ -14,6 +14,13 @@ CATEGORY_CHOICES = [("delegate", _l("Delegate")), ("speaker", _l("Speaker")), ("
 
 
 class DelegateForm(Form):
+    class Meta:
+        # A plain Form (no CSRF of its own inside the FieldList) still speaks the reader's language.
+        def get_translations(self, form):
+            from flask_wtf.i18n import translations
+
+            return translations
+
     full_name = StringField(_l("Full name, as written natively"), validators=[DataRequired(), Length(max=200)],
                             description=_l("For example 山田 太郎, Әлия Нұрланқызы, Oʻktam Gʻulomov"))
     latin_name = StringField(_l("Name in Latin letters"), validators=[DataRequired(), Length(max=200)],

@@ -7,14 +7,18 @@ ACTION_CHOICES = [("approve", _l("Approve")), ("reject", _l("Reject")), ("waitli
 
 
 class DecisionForm(FlaskForm):
+    class Meta:
+        # The page repeats this form (one per late entry); the app-wide CSRFProtect checks the token.
+        csrf = False
+
     action = SelectField(_l("Decision"), choices=ACTION_CHOICES)
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)],
+    reason = TextAreaField(_l("Reason for the decision"), validators=[Optional(), Length(max=2000)],
                            description=_l("Required to reject (the company receives it) and to override the capacity."))
     override_capacity = BooleanField(_l("Approve even though the forum is full"))
 
 
 class BulkForm(FlaskForm):
-    action = SelectField(_l("With the selected"), choices=ACTION_CHOICES)
+    action = SelectField(_l("With the selected"), choices=[("", _l("Choose…"))] + ACTION_CHOICES)
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)])
 
 

@@ -42,7 +42,7 @@ def registrations(slug: str):
     page = db.paginate(queries.registrations(forum.id, f), per_page=50, max_per_page=200, error_out=False)
     return render_template(
         "review/registrations.html", forum=forum, page=page, filters=f, counts=queries.state_counts(forum.id),
-        bulk_form=BulkForm(), countries=choices.country_choices(), sectors=choices.sector_choices(),
+        bulk_form=BulkForm(), countries=choices.country_list(), sectors=choices.sector_choices(),
     )
 
 
@@ -54,8 +54,8 @@ def bulk(slug: str):
     back = request.form.get("back") or url_for(".registrations", slug=slug)
     if not back.startswith("/") or back.startswith("//"):
         back = url_for(".registrations", slug=slug)
-    if not form.validate():
-        flash(_("Choose a valid action."), "error")
+    if not form.validate() or not form.action.data:
+        flash(_("Choose what to do with the selected registrations."), "error")
         return redirect(back)
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
     try:
