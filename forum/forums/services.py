@@ -105,7 +105,32 @@ def save_forum(data: ForumInput, *, by: User, forum: Forum | None = None) -> For
     audit.record(subject_type="forum", subject_id=forum.id, action="created" if creating else "updated",
                  actor=by, forum_id=forum.id, from_state=before["status"] if before else None,
                  to_state=forum.status.value)
+    if before and before["status"] != ForumStatus.CANCELLED.value and forum.status is ForumStatus.CANCELLED:
+        cancel_registrations(forum, by=by)
     return forum
+
+
+def cancel_registrations(forum: Forum, *, by: User) -> int:
+    """The forum is cancelled: every active registration becomes cancelled, and every delegate and
+    contact person is told once, in their own language, through the outbox. Returns how many."""
+    from forum.notifications import services as mail
+    from forum.registration import states
+    from forum.registration.models import ACTIVE_STATES, RegState, Registration
+    from forum.urls import external_url
+
+    regs = db.session.scalars(
+        sa.select(Registration).where(Registration.forum_id == forum.id, Registration.state.in_(ACTIVE_STATES))
+    ).all()
+    recipients: dict[str, str] = {}
+    for reg in regs:
+        states.transition(reg, RegState.CANCELLED, by=by, reason=_("The forum has been cancelled."), notify=False)
+        recipients.setdefault(reg.email, reg.user.language if reg.user else "en")
+        contact = reg.company.contact_user
+        recipients.setdefault(reg.company.contact_email, contact.language if contact else "en")
+    link = external_url("forums.detail", slug=forum.slug)
+    for addr, lang in recipients.items():
+        mail.queue("forum_cancelled", to=addr, language=lang, forum_id=forum.id, forum=forum, link=link)
+    return len(regs)
 
 
 def public_forums() -> list[Forum]:
