@@ -117,7 +117,6 @@ def my():
         "registration/my.html",
         companies=services.my_companies(current_user),
         registrations=services.my_registrations(current_user),
-        withdraw_form=WithdrawForm(),
     )
 
 
@@ -127,8 +126,7 @@ def company(company_id: int):
     company = db.get_or_404(Company, company_id)
     if not services.can_view_company(current_user, company):
         abort(404)  # not 403: do not confirm that the id exists
-    return render_template("registration/company.html", company=company, forum=company.forum,
-                           withdraw_form=WithdrawForm())
+    return render_template("registration/company.html", company=company, forum=company.forum)
 
 
 @bp.post("/my/registrations/<int:reg_id>/withdraw")

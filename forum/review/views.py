@@ -34,6 +34,12 @@ def _reg(forum: Forum, reg_id: int) -> Registration:
     return reg
 
 
+def _trail(reg: Registration) -> list:
+    """The delegate's history, with the company's submission it came in with."""
+    entries = audit.trail("registration", [reg.id]) + audit.trail("company", [reg.company_id])
+    return sorted(entries, key=lambda e: (e.at, e.id))
+
+
 @bp.get("/registrations")
 @organizer_required
 def registrations(slug: str):
@@ -76,8 +82,7 @@ def bulk(slug: str):
 def detail(slug: str, reg_id: int):
     forum = _forum(slug)
     reg = _reg(forum, reg_id)
-    trail = audit.trail("registration", [reg.id]) + audit.trail("company", [reg.company_id])
-    trail.sort(key=lambda e: (e.at, e.id))
+    trail = _trail(reg)
     return render_template("review/detail.html", forum=forum, reg=reg, company=reg.company, trail=trail,
                            form=DecisionForm())
 
@@ -103,8 +108,7 @@ def decide(slug: str, reg_id: int):
             return redirect(request.form.get("next") if request.form.get("next", "").startswith("/manage/")
                             else url_for(".detail", slug=slug, reg_id=reg.id))
     reg = _reg(forum, reg_id)
-    trail = audit.trail("registration", [reg.id]) + audit.trail("company", [reg.company_id])
-    trail.sort(key=lambda e: (e.at, e.id))
+    trail = _trail(reg)
     return render_template("review/detail.html", forum=forum, reg=reg, company=reg.company, trail=trail,
                            form=form), 422
 
