@@ -109,12 +109,6 @@ def allowed_actions(reg) -> list[str]:
     return [name for name, state in ACTIONS.items() if state in ALLOWED[reg.state]]
 
 
-def forum_is_full(forum: Forum) -> bool:
-    from forum.registration.states import approved_count
-
-    return approved_count(forum.id) >= forum.capacity
-
-
 def local_datetime_short(dt: datetime, forum: Forum) -> str:
     """'7 December 2026, 09:00' / '2026年12月7日 09:00'."""
     return f"{local_date(dt, forum)}, {local_time(dt, forum)}" if _loc() != "ja" else f"{local_date(dt, forum)} {local_time(dt, forum)}"
@@ -167,7 +161,7 @@ def init_app(app: Flask) -> None:
         country_name=choices.country_name, sector_label=lambda k: str(choices.SECTORS.get(k, k)),
         language_name=choices.language_name, category_label=category_label, status_label=status_label,
         url_with=url_with, RegState=RegState, Phase=Phase, action_label=action_label,
-        state_value_label=state_value_label, allowed_actions=allowed_actions, forum_is_full=forum_is_full,
+        state_value_label=state_value_label, allowed_actions=allowed_actions,
     )
 
     @app.context_processor

@@ -13,6 +13,7 @@ from forum.errors import DomainError
 from forum.forums.models import Forum
 from forum.registration import choices
 from forum.registration.models import Company, LateInvitation, Registration
+from forum.registration import states
 from forum.registration.states import state_label
 from forum.registration.views import form_flow
 from forum.registration import services as registration
@@ -32,6 +33,11 @@ def _reg(forum: Forum, reg_id: int) -> Registration:
     if reg.forum_id != forum.id:
         abort(404)
     return reg
+
+
+def _is_full(forum: Forum) -> bool:
+    """Once per page: the decision forms offer the capacity override only when it is needed."""
+    return states.approved_count(forum.id) >= forum.capacity
 
 
 def _trail(reg: Registration) -> list:
@@ -84,7 +90,7 @@ def detail(slug: str, reg_id: int):
     reg = _reg(forum, reg_id)
     trail = _trail(reg)
     return render_template("review/detail.html", forum=forum, reg=reg, company=reg.company, trail=trail,
-                           form=DecisionForm())
+                           form=DecisionForm(), forum_full=_is_full(forum))
 
 
 @bp.post("/registrations/<int:reg_id>/decide")
@@ -110,14 +116,15 @@ def decide(slug: str, reg_id: int):
     reg = _reg(forum, reg_id)
     trail = _trail(reg)
     return render_template("review/detail.html", forum=forum, reg=reg, company=reg.company, trail=trail,
-                           form=form), 422
+                           form=form, forum_full=_is_full(forum)), 422
 
 
 @bp.get("/late")
 @organizer_required
 def late(slug: str):
     forum = _forum(slug)
-    return render_template("review/late.html", forum=forum, queue=queries.late_queue(forum.id), form=DecisionForm())
+    return render_template("review/late.html", forum=forum, queue=queries.late_queue(forum.id), form=DecisionForm(),
+                           forum_full=_is_full(forum))
 
 
 @bp.route("/invitations", methods=["GET", "POST"])

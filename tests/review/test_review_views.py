@@ -70,7 +70,9 @@ def test_capacity_message_and_override_through_the_page(client, db, login, post)
     forum = f.forum(slug="small", capacity=1)
     a, b = f.company(forum, 2).delegates
     login(f.organizer())
+    assert "override_capacity" not in client.get(f"/manage/small/registrations/{b.id}").get_data(as_text=True)
     post(f"/manage/small/registrations/{a.id}/decide", {"action": "approve"})
+    assert "override_capacity" in client.get(f"/manage/small/registrations/{b.id}").get_data(as_text=True)
     r = post(f"/manage/small/registrations/{b.id}/decide", {"action": "approve"})
     assert "The forum is full: 1 of 1" in r.get_data(as_text=True)
     r = post(f"/manage/small/registrations/{b.id}/decide",
