@@ -52,6 +52,9 @@ class Forum(db.Model):
     capacity: Mapped[int] = mapped_column()
     status: Mapped[ForumStatus] = mapped_column(enum_column(ForumStatus), default=ForumStatus.DRAFT)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # Set by the cancellation action (never by the edit form): shown on the public page and in the e-mail.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancellation_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 

@@ -12,6 +12,7 @@ from forum.db import UTCDateTime, db, enum_column
 
 class MailStatus(str, enum.Enum):
     QUEUED = "queued"
+    SENDING = "sending"  # claimed by a worker until lease_expires_at; then it returns to the queue
     SENT = "sent"
     FAILED = "failed"  # gave up after MAIL_MAX_ATTEMPTS
 
@@ -35,4 +36,8 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while a worker sends it: who claimed it and until when the claim holds. A worker that
+    # dies mid-send leaves its claim to expire, and the message is due again.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     forum_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forums.id", ondelete="SET NULL"), index=True)

@@ -64,6 +64,8 @@ class Company(db.Model):
     contact_phone: Mapped[str] = mapped_column(sa.String(32), default="")
     contact_position: Mapped[str] = mapped_column(sa.String(200), default="")
     contact_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The language the contact person filled in the form in: their e-mails come in it.
+    contact_language: Mapped[str] = mapped_column(sa.String(5), default="en", server_default="en")
     directory_consent: Mapped[bool] = mapped_column(default=False)
     privacy_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     source: Mapped[Source] = mapped_column(enum_column(Source), default=Source.ONLINE)
@@ -109,6 +111,8 @@ class Registration(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     phone: Mapped[str] = mapped_column(sa.String(32), default="")
     languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # The language this delegate's e-mails are written in (chosen per delegate on the form).
+    language: Mapped[str] = mapped_column(sa.String(5), default="en", server_default="en")
     category: Mapped[Category] = mapped_column(enum_column(Category), default=Category.DELEGATE)
     state: Mapped[RegState] = mapped_column(enum_column(RegState), default=RegState.PENDING)
     is_late: Mapped[bool] = mapped_column(default=False)
