@@ -148,3 +148,39 @@ def test_naive_datetimes_are_refused(db):
     with pytest.raises(sa.exc.StatementError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_single_use_invitation_is_used_once_when_submissions_arrive_at_once(app, db):
+    """8 companies submit the same late-entry invitation at the same instant: exactly one is
+    registered; the others are told the link is used up, and nothing of theirs is saved."""
+    from forum.registration import services
+    from forum.registration.models import Company, LateInvitation
+
+    forum, org = f.forum(phase="late"), f.organizer()
+    inv, _token = services.create_invitation(forum, company_name="Toyota", email="a@toyota.jp", by=org)
+    inv_id, forum_id = inv.id, forum.id
+    inputs = [f.company_input(1) for _ in range(8)]
+    db.session.commit()
+    db.session.close()
+    outcomes = []
+
+    def work(i):
+        with app.app_context():
+            from forum.errors import DomainError
+            from forum.forums.models import Forum
+
+            try:
+                services.submit(_db.session.get(Forum, forum_id), inputs[i],
+                                invitation=_db.session.get(LateInvitation, inv_id))
+                _db.session.commit()
+                outcomes.append("ok")
+            except DomainError as e:
+                _db.session.rollback()
+                outcomes.append(e.code)
+            finally:
+                _db.session.remove()
+
+    assert _run_threads(8, work) == []
+    assert sorted(outcomes) == ["invitation_unusable"] * 7 + ["ok"]
+    companies = db.session.scalar(sa.select(sa.func.count()).select_from(Company).where(Company.forum_id == forum_id))
+    assert companies == 1

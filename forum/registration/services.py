@@ -186,6 +186,8 @@ def submit(
 
     try:
         with db.session.begin_nested():
+            if invitation is not None:
+                _use_invitation(invitation, now)
             company = _create(forum, data, now=now, by=by, source=source, late=late, invitation=invitation)
     except IntegrityError:
         # Two forms with the same delegate at the same moment: the unique index decided.
@@ -235,7 +237,6 @@ def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitati
                      forum_id=forum.id, to_state=RegState.PENDING.value, reason=data.late_reason,
                      source=source.value)
     if invitation is not None:
-        invitation.used_at = now
         audit.record(subject_type="invitation", subject_id=invitation.id, action="used", actor=by,
                      forum_id=forum.id, company_id=company.id)
     return company
@@ -308,6 +309,24 @@ def create_invitation(
     mail.queue("invitation", to=email, language=language, forum_id=forum.id, forum=forum, invitation=inv,
                link=external_url("registration.invitation", token=token))
     return inv, token
+
+
+def _use_invitation(invitation: LateInvitation, now: datetime) -> None:
+    """Mark the invitation used, once: a conditional UPDATE that only one transaction can win.
+
+    Two submissions at the same moment both passed `is_usable()`; on PostgreSQL the second
+    UPDATE waits for the first one's row lock and then finds `used_at` set, so it matches no row.
+    """
+    result = db.session.execute(
+        sa.update(LateInvitation)
+        .where(LateInvitation.id == invitation.id, LateInvitation.used_at.is_(None),
+               LateInvitation.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise InvalidState(_("This invitation link has expired or has already been used."), code="invitation_unusable")
+    invitation.used_at = now
 
 
 def find_invitation(token: str) -> LateInvitation | None:
