@@ -31,6 +31,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("MAIL_FOLDER"):
         app.config["MAIL_FOLDER"] = str(Path(app.instance_path) / "mail")
     config_mod.check_production(app.config)
+    if app.config["PROXY_COUNT"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's real address for rate limits and the audit log; trust only as many hops as the operator says.
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     _init_extensions(app)
     _register_blueprints(app)

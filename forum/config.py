@@ -34,8 +34,17 @@ class Defaults:
     # Flask-Limiter. memory:// is per process; use redis://... with several workers.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    # Without Redis (down, or not yet up) limits are counted per process instead, with a warning in
+    # the log; they go back to Redis when it answers again. Sign-in never fails because of it.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Per account (failed sign-ins only), and per network address, which a venue's delegates share.
     RATELIMIT_LOGIN = "10 per minute"
+    RATELIMIT_LOGIN_PER_ADDRESS = "200 per minute"
     RATELIMIT_PASSWORD_RESET = "5 per 15 minutes"
+    RATELIMIT_PASSWORD_RESET_PER_ADDRESS = "60 per 15 minutes"
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0 = trust none).
+    PROXY_COUNT = 0
 
     # Token lifetimes, in seconds.
     PASSWORD_RESET_MAX_AGE = 2 * 3600

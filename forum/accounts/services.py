@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from forum import clock
 from forum.accounts.models import LANGUAGES, User
+from forum.audit import services as audit
 from forum.db import db, nfc
 from forum.errors import InvalidInput, NotAllowed
 from forum.notifications import services as mail
@@ -60,15 +61,32 @@ def check_password_strength(password: str) -> None:
         )
 
 
-def authenticate(email: str, password: str) -> User:
+def authenticate(email: str, password: str, *, address: str | None = None) -> User:
+    """The user, or NotAllowed. Every attempt, failed or not, is audited: the caller commits either way."""
     user = find_by_email(email)
     # Same message whether the e-mail is unknown or the password wrong: no account probing.
     if user is None or not user.check_password(password):
+        _audit_sign_in(user, email, address, "sign_in_failed")
         raise NotAllowed(_("E-mail or password is not correct."), code="bad_login")
     if not user.active:
+        _audit_sign_in(user, email, address, "sign_in_failed", why="disabled")
         raise NotAllowed(_("This account is disabled."), code="disabled")
     user.last_login_at = clock.now()
+    _audit_sign_in(user, email, address, "signed_in")
     return user
+
+
+def _audit_sign_in(user: User | None, email: str, address: str | None, action: str, **details) -> None:
+    # An unknown address has no user row: subject 0, with the address typed kept in the details.
+    audit.record(subject_type="user", subject_id=user.id if user else 0, action=action, actor=user,
+                 email=normalize_email(email)[:254], address=address or "", **details)
+
+
+def language_after_sign_in(user: User, chosen: str | None) -> str:
+    """A language picked with the switcher before signing in wins, and becomes the account's."""
+    if chosen in LANGUAGES:
+        user.language = chosen
+    return user.language
 
 
 # --- password links ---------------------------------------------------------------------------
@@ -95,6 +113,10 @@ def password_link(user: User, purpose: str) -> str:
 
 
 def user_from_token(token: str) -> User:
+    return user_and_purpose_from_token(token)[0]
+
+
+def user_and_purpose_from_token(token: str) -> tuple[User, str]:
     try:
         data = _serializer().loads(token, max_age=max(current_app.config[k] for k in PURPOSES.values()))
     except SignatureExpired:
@@ -112,19 +134,24 @@ def user_from_token(token: str) -> User:
     user = db.session.get(User, data.get("u"))
     if user is None or not user.active or data.get("f") != _fingerprint(user):
         raise NotAllowed(_("This link has already been used. Ask for a new one below."), code="token_used")
-    return user
+    return user, purpose
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, *, purpose: str = "set", address: str | None = None) -> None:
+    """Set a password from a link ('set' for a new account, 'reset' after 'forgot password'); audited."""
     check_password_strength(password)
     user.set_password(password)
+    audit.record(subject_type="user", subject_id=user.id, action="password_" + ("reset" if purpose == "reset" else "set"),
+                 actor=user, address=address or "")
 
 
-def request_password_reset(email: str) -> None:
-    """Queue a reset link if the account exists; say nothing either way."""
+def request_password_reset(email: str, *, address: str | None = None) -> None:
+    """Queue a reset link if the account exists; say nothing either way (the audit log knows)."""
     user = find_by_email(email)
     if user is None or not user.active:
         return
+    audit.record(subject_type="user", subject_id=user.id, action="password_reset_requested", actor=None,
+                 address=address or "")
     mail.queue("password_reset", to=user.email, language=user.language, user=user,
                link=password_link(user, "reset"))
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -11,44 +9,67 @@ from forum.accounts.forms import ForgotPasswordForm, LanguageForm, LoginForm, Pr
 from forum.db import db
 from forum.errors import DomainError
 from forum.extensions import limiter
+from forum.urls import safe_next
 
 bp = Blueprint("accounts", __name__)
 
 
-def _safe_next(default: str) -> str:
-    target = request.args.get("next") or request.form.get("next") or ""
-    parts = urlsplit(target)
-    # Only local paths: never redirect to another site.
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
-        return target
-    return default
+def _account_key() -> str:
+    """Limits per account: guessing one account's password is slowed down wherever it comes from."""
+    return "account:" + services.normalize_email(request.form.get("email", ""))
 
 
-def _login_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
+def _failed(response) -> bool:
+    # Only failed attempts count against an account (a sign-in redirects; a refusal re-renders).
+    return response.status_code not in (302, 303)
 
 
-def _reset_limit() -> str:
-    return current_app.config["RATELIMIT_PASSWORD_RESET"]
+def _limit(name: str):
+    return lambda: current_app.config[name]
+
+
+# Per address the limits are generous: a venue's delegates share one network address.
+login_limits = [
+    limiter.limit(_limit("RATELIMIT_LOGIN"), key_func=_account_key, methods=["POST"], deduct_when=_failed),
+    limiter.limit(_limit("RATELIMIT_LOGIN_PER_ADDRESS"), methods=["POST"]),
+]
+reset_limits = [
+    limiter.limit(_limit("RATELIMIT_PASSWORD_RESET"), key_func=_account_key, methods=["POST"]),
+    limiter.limit(_limit("RATELIMIT_PASSWORD_RESET_PER_ADDRESS"), methods=["POST"]),
+]
+
+
+def _limited(limits):
+    def decorator(view):
+        for lim in reversed(limits):
+            view = lim(view)
+        return view
+    return decorator
+
+
+def _signed_in(user, remember: bool = False) -> None:
+    """Start the session; a language chosen before signing in is kept and saved to the account."""
+    session["lang"] = services.language_after_sign_in(user, session.get("lang"))
+    login_user(user, remember=remember)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@_limited(login_limits)
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next(url_for("registration.my")))
+        return redirect(safe_next(url_for("registration.my")))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
+            user = services.authenticate(form.email.data, form.password.data, address=request.remote_addr)
         except DomainError as e:
+            db.session.commit()  # the failed attempt's audit entry
             form.password.errors.append(e.message)
         else:
+            _signed_in(user, remember=form.remember.data)
             db.session.commit()
-            login_user(user, remember=form.remember.data)
-            session["lang"] = user.language
             default = url_for("forums_manage.index") if user.is_organizer else url_for("registration.my")
-            return redirect(_safe_next(default))
+            return redirect(safe_next(default))
     return render_template("accounts/login.html", form=form), (200 if request.method == "GET" or form.errors == {} else 422)
 
 
@@ -61,11 +82,11 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
+@_limited(reset_limits)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        services.request_password_reset(form.email.data, address=request.remote_addr)
         db.session.commit()
         flash(_("If an account exists for %(email)s, we have sent it a link to choose a new password.",
                 email=form.email.data), "info")
@@ -74,23 +95,22 @@ def forgot_password():
 
 
 @bp.route("/password/set/<token>", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_limit("RATELIMIT_PASSWORD_RESET_PER_ADDRESS"), methods=["POST"])
 def set_password(token: str):
     try:
-        user = services.user_from_token(token)
+        user, purpose = services.user_and_purpose_from_token(token)
     except DomainError as e:
         flash(e.message, "error")
         return redirect(url_for(".forgot_password"))
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(user, form.password.data)
+            services.set_password(user, form.password.data, purpose=purpose, address=request.remote_addr)
         except DomainError as e:
             form.password.errors.append(e.message)
         else:
+            _signed_in(user)
             db.session.commit()
-            login_user(user)
-            session["lang"] = user.language
             flash(_("Your password is set. You are signed in."), "success")
             return redirect(url_for("forums_manage.index") if user.is_organizer else url_for("registration.my"))
     return render_template("accounts/set_password.html", form=form, user=user), (422 if form.errors else 200)
@@ -121,4 +141,4 @@ def set_language():
         if current_user.is_authenticated:
             services.set_language(current_user, form.lang.data)
             db.session.commit()
-    return redirect(_safe_next(url_for("forums.index")))
+    return redirect(safe_next(url_for("forums.index")))

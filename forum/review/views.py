@@ -20,6 +20,7 @@ from forum.registration import services as registration
 from forum.review import exports, queries, services
 from forum.review.forms import BulkForm, DecisionForm, InvitationForm
 from forum.security import organizer_required
+from forum.urls import safe_next
 
 bp = Blueprint("review", __name__, url_prefix="/manage/<slug>")
 
@@ -63,9 +64,7 @@ def registrations(slug: str):
 def bulk(slug: str):
     forum = _forum(slug)
     form = BulkForm()
-    back = request.form.get("back") or url_for(".registrations", slug=slug)
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for(".registrations", slug=slug)
+    back = safe_next(url_for(".registrations", slug=slug), "back")
     if not form.validate() or not form.action.data:
         flash(_("Choose what to do with the selected registrations."), "error")
         return redirect(back)
@@ -111,8 +110,7 @@ def decide(slug: str, reg_id: int):
         else:
             db.session.commit()
             flash(_("%(name)s is now %(state)s.", name=reg.full_name, state=state_label(reg.state)), "success")
-            return redirect(request.form.get("next") if request.form.get("next", "").startswith("/manage/")
-                            else url_for(".detail", slug=slug, reg_id=reg.id))
+            return redirect(safe_next(url_for(".detail", slug=slug, reg_id=reg.id)))
     reg = _reg(forum, reg_id)
     trail = _trail(reg)
     return render_template("review/detail.html", forum=forum, reg=reg, company=reg.company, trail=trail,
