@@ -7,6 +7,8 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from forum import languages
+
 
 def _create_app() -> Flask:
     from forum import create_app
@@ -28,7 +30,7 @@ def user_group() -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(["organizer", "staff", "delegate"]), default="organizer", show_default=True)
-@click.option("--language", type=click.Choice(["en", "ja", "ru"]), default="en", show_default=True)
+@click.option("--language", type=click.Choice(languages.CODES), default=languages.DEFAULT, show_default=True)
 @with_appcontext
 def create_user(email: str, name: str, role: str, language: str) -> None:
     """Create an account; the password comes from FORUM_PASSWORD or a prompt."""

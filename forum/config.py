@@ -5,6 +5,8 @@ import json
 import os
 from typing import Any
 
+from forum import languages
+
 
 class Defaults:
     SECRET_KEY = "dev-only-insecure-key"
@@ -16,7 +18,7 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT = 30
 
     BASE_URL = "http://127.0.0.1:5000"
-    LANGUAGES = ["en", "ja", "ru"]
+    LANGUAGES = list(languages.CODES)
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
 

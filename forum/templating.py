@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_date, format_datetime, format_skeleton, format_time, format_timedelta
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time, format_timedelta
 from babel.lists import format_list
 from flask import Flask, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from forum import clock
+from forum import clock, languages
 from forum.forums.models import Forum, Phase
 from forum.registration import choices
 from forum.registration.models import RegState
@@ -27,10 +28,10 @@ def _fmt_loc() -> str:
     return "en_GB" if loc == "en" else loc
 
 
-def local_datetime(dt: datetime | None, forum: Forum, fmt: str = "medium") -> str:
-    if dt is None:
-        return ""
-    return format_datetime(dt, format=fmt, tzinfo=forum.tz, locale=_fmt_loc())
+def _offset(forum: Forum, at: datetime | None) -> str:
+    """'+05:00': the offset in force at that instant (a zone with daylight saving has two)."""
+    raw = (at or clock.now()).astimezone(forum.tz).strftime("%z")
+    return f"{raw[:3]}:{raw[3:]}"
 
 
 def local_date(dt: datetime, forum: Forum, fmt: str = "long") -> str:
@@ -47,11 +48,40 @@ def local_time(dt: datetime, forum: Forum) -> str:
     return format_time(dt, format="HH:mm", tzinfo=forum.tz, locale=_fmt_loc())
 
 
-def zone_label(forum: Forum) -> str:
-    """'Astana time (Asia/Almaty, UTC+05:00)'."""
-    offset = clock.now().astimezone(forum.tz).strftime("%z")
+def local_datetime(dt: datetime | None, forum: Forum, fmt: str = "long") -> str:
+    """'7 December 2026, 09:00' / '2026年12月7日 09:00': the forum's wall clock, never seconds or offsets.
+
+    For prose where the zone is named nearby; lists and history use `local_datetime_zoned`.
+    """
+    if dt is None:
+        return ""
+    pattern = Locale.parse(_fmt_loc()).datetime_formats["medium"]
+    return str(pattern).replace("{1}", local_date(dt, forum, fmt)).replace("{0}", local_time(dt, forum))
+
+
+def local_datetime_zoned(dt: datetime | None, forum: Forum, fmt: str = "medium") -> str:
+    """'7 Dec 2026, 09:00 (Astana, UTC+05:00)': a timestamp that names its zone, for lists and history.
+
+    fmt="long", for e-mails: '7 December 2026, 09:00 Astana time (Asia/Almaty, UTC+05:00)'.
+    """
+    if dt is None:
+        return ""
+    if fmt == "long":
+        return f"{local_datetime(dt, forum)} {zone_label(forum, dt)}"
+    return _("%(datetime)s (%(city)s, UTC%(offset)s)", datetime=local_datetime(dt, forum, "medium"),
+             city=forum.city, offset=_offset(forum, dt))
+
+
+def zone_label(forum: Forum, at: datetime | None = None) -> str:
+    """'Astana time (Asia/Almaty, UTC+05:00)', with the offset in force at `at` (default: now)."""
     return _("%(city)s time (%(zone)s, UTC%(offset)s)", city=forum.city, zone=forum.timezone,
-             offset=f"{offset[:3]}:{offset[3:]}")
+             offset=_offset(forum, at))
+
+
+def forum_dates(forum: Forum) -> str:
+    """'7 December 2026, 09:00 – 9 December 2026, 18:00 Astana time (Asia/Almaty, UTC+05:00)'."""
+    return _("%(start)s – %(end)s %(zone)s", start=local_datetime(forum.starts_at, forum),
+             end=local_datetime(forum.ends_at, forum), zone=zone_label(forum, forum.starts_at))
 
 
 def phase_text(forum: Forum, now: datetime | None = None) -> str:
@@ -109,11 +139,6 @@ def allowed_actions(reg) -> list[str]:
     return [name for name, state in ACTIONS.items() if state in ALLOWED[reg.state]]
 
 
-def local_datetime_short(dt: datetime, forum: Forum) -> str:
-    """'7 December 2026, 09:00' / '2026年12月7日 09:00'."""
-    return f"{local_date(dt, forum)}, {local_time(dt, forum)}" if _loc() != "ja" else f"{local_date(dt, forum)} {local_time(dt, forum)}"
-
-
 def action_label(action: str) -> str:
     return {
         "submitted": _("Company registration submitted"), "created": _("Registered"),
@@ -154,13 +179,13 @@ def url_with(**changes) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_datetime=local_datetime, local_date=local_date, local_time=local_time, waited=waited,
-        ucfirst=lambda v: str(v)[:1].upper() + str(v)[1:], local_datetime_short=local_datetime_short,
+        ucfirst=lambda v: str(v)[:1].upper() + str(v)[1:], local_datetime_zoned=local_datetime_zoned,
     )
     app.jinja_env.globals.update(
-        zone_label=zone_label, phase_text=phase_text, state_badge=state_badge, state_label=state_label,
+        zone_label=zone_label, forum_dates=forum_dates, phase_text=phase_text, state_badge=state_badge, state_label=state_label,
         country_name=choices.country_name, sector_label=lambda k: str(choices.SECTORS.get(k, k)),
         language_name=choices.language_name, category_label=category_label, status_label=status_label,
-        url_with=url_with, RegState=RegState, Phase=Phase, action_label=action_label,
+        url_with=url_with, ui_languages=languages.choices(), RegState=RegState, Phase=Phase, action_label=action_label,
         state_value_label=state_value_label, allowed_actions=allowed_actions,
     )
 

@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from forum import languages
+
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
@@ -24,8 +26,8 @@ class SetPasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    language = SelectField(_l("Language"), choices=[("en", "English"), ("ja", "日本語"), ("ru", "Русский")])
+    language = SelectField(_l("Language"), choices=languages.choices())
 
 
 class LanguageForm(FlaskForm):
-    lang = SelectField(choices=[("en", "English"), ("ja", "日本語"), ("ru", "Русский")])
+    lang = SelectField(choices=languages.choices())

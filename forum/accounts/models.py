@@ -7,11 +7,11 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from forum import clock
+from forum import clock, languages
 from forum.db import UTCDateTime, db, enum_column
 from forum.security import Role
 
-LANGUAGES = ("en", "ja", "ru")
+LANGUAGES = languages.CODES
 
 
 class User(UserMixin, db.Model):

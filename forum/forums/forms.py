@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from forum.forums.models import ForumStatus
@@ -31,7 +31,7 @@ class ForumForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[(s.value, s.value) for s in ForumStatus])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, cancelled: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = choices.country_list()
         from zoneinfo import available_timezones
@@ -40,7 +40,9 @@ class ForumForm(FlaskForm):
         self.timezone.choices = [(z, z) for z in COMMON_ZONES] + [(z, z) for z in rest]
         from forum.templating import status_label
 
-        self.status.choices = [(s.value, status_label(s.value)) for s in ForumStatus]
+        # Cancelling is its own confirmed action, never a choice here; a cancelled forum shows just that.
+        self.status.choices = [(s.value, status_label(s.value)) for s in ForumStatus
+                               if (s is ForumStatus.CANCELLED) == cancelled]
 
     def to_input(self) -> ForumInput:
         return ForumInput(
@@ -57,3 +59,11 @@ class ForumForm(FlaskForm):
         for field, attr in (("starts_local", "starts_at"), ("ends_local", "ends_at"),
                             ("opens_local", "registration_opens_at"), ("closes_local", "registration_closes_at")):
             getattr(self, field).data = forum.local(getattr(forum, attr)).replace(tzinfo=None)
+
+
+class CancelForumForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give the reason: every registrant receives it.")),
+                                                     Length(max=2000)],
+                           description=_l("Sent to every delegate and contact person, in the e-mail that tells them."))
+    confirm = BooleanField(_l("Yes, cancel this forum and tell everyone registered. This cannot be undone here."),
+                           validators=[DataRequired(message=_l("Tick the box to confirm the cancellation."))])

@@ -1,19 +1,24 @@
 """Organizers: the list of forums, creating and editing one."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from forum.db import db
 from forum.errors import DomainError
 from forum.forms_util import apply_errors
-from forum.forums import services
-from forum.forums.forms import ForumForm
-from forum.forums.models import Forum
+from forum.forums import cancellation, services
+from forum.forums.forms import CancelForumForm, ForumForm
+from forum.forums.models import Forum, ForumStatus
 from forum.forums.services import ForumFormError
 from forum.review import queries
 from forum.security import organizer_required
 
 bp = Blueprint("forums_manage", __name__, url_prefix="/manage")
+
+
+def _forum(slug: str) -> Forum:
+    return db.session.scalar(db.select(Forum).where(Forum.slug == slug)) or abort(404)
 
 
 @bp.get("/")
@@ -59,8 +64,38 @@ def new():
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 @organizer_required
 def edit(slug: str):
-    forum = db.session.scalar(db.select(Forum).where(Forum.slug == slug)) or abort(404)
-    form = ForumForm()
+    forum = _forum(slug)
+    form = ForumForm(cancelled=forum.status is ForumStatus.CANCELLED)
     if request.method == "GET":
         form.load(forum)
     return _save(form, forum)
+
+
+@bp.route("/<slug>/cancel", methods=["GET", "POST"])
+@organizer_required
+def cancel(slug: str):
+    """What a cancellation will do, a reason, an explicit confirmation; then everyone is told."""
+    forum = _forum(slug)
+    form = CancelForumForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            done = cancellation.cancel(forum, reason=form.reason.data, confirmed=form.confirm.data, by=current_user)
+        except DomainError as e:
+            db.session.rollback()
+            field = getattr(form, e.field, None) if e.field else None
+            if field is not None:
+                field.errors = [e.message]
+            else:
+                flash(e.message, "error")
+            status = 409 if field is None else 422
+        else:
+            db.session.commit()
+            flash(ngettext("The forum is cancelled. %(num)d registration was cancelled; the e-mails are queued.",
+                           "The forum is cancelled. %(num)d registrations were cancelled; the e-mails are queued.",
+                           done.registrations), "success")
+            return redirect(url_for("review.registrations", slug=forum.slug))
+    elif request.method == "POST":
+        status = 422
+    return render_template("manage/cancel.html", forum=forum, form=form,
+                           preview=cancellation.preview(forum)), status

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
@@ -38,16 +38,30 @@ class ForumInput:
     status: str = ForumStatus.DRAFT.value
 
 
+class BadLocalTime(ValueError):
+    """A wall-clock time the zone skips (clocks go forward) or shows twice (clocks go back)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind  # "nonexistent" or "ambiguous"
+
+
 def to_utc(local: datetime, zone: str) -> datetime:
-    return local.replace(tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
+    """A forum-local wall-clock time to UTC, or BadLocalTime when the zone has no single such instant."""
+    tz = ZoneInfo(zone)
+    first, second = local.replace(tzinfo=tz, fold=0), local.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        back = first.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
+        raise BadLocalTime("nonexistent" if back != local else "ambiguous")
+    return first.astimezone(timezone.utc)
+
+
+# Years a forum can be in: also keeps year-1 dates from overflowing when shifted to UTC.
+YEARS = range(2000, 2101)
 
 
 def validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
-    """Every rule the input breaks, as {field name: message}. Saves nothing."""
-    return _validate(data, existing)
-
-
-def _validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
+    """Every rule the input breaks, as {field name: message}; normalises `data` in place. Saves nothing."""
     errors: dict[str, str] = {}
     data.slug = (data.slug or "").strip().lower()
     data.title, data.city, data.venue = nfc(data.title) or "", nfc(data.city) or "", nfc(data.venue) or ""
@@ -65,6 +79,28 @@ def _validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
         errors["timezone"] = _("Choose a time zone from the list, e.g. Asia/Almaty.")
     if data.status not in {s.value for s in ForumStatus}:
         errors["status"] = _("Choose a status from the list.")
+    elif (data.status == ForumStatus.CANCELLED.value) != (existing is not None and existing.status is ForumStatus.CANCELLED):
+        # Cancelling tells hundreds of people: it is its own confirmed action (forum/forums/cancellation.py),
+        # never a value picked in this form; and a cancelled forum is not reopened from here either.
+        errors["status"] = (_("To cancel the forum, use “Cancel the forum”: it shows who will be told first.")
+                            if data.status == ForumStatus.CANCELLED.value else
+                            _("A cancelled forum cannot be reopened here."))
+    if data.timezone in TIMEZONES:
+        for name in ("starts_local", "ends_local", "opens_local", "closes_local"):
+            local = getattr(data, name)
+            if local is None:
+                continue
+            if local.year not in YEARS:
+                errors[name] = _("Enter a date between %(first)d and %(last)d.", first=YEARS[0], last=YEARS[-1])
+                continue
+            try:
+                to_utc(local, data.timezone)
+            except BadLocalTime as e:
+                errors[name] = (
+                    _("This time does not exist in %(zone)s: the clocks skip it. Choose another time.", zone=data.timezone)
+                    if e.kind == "nonexistent" else
+                    _("This time happens twice in %(zone)s, when the clocks go back. Choose another time.",
+                      zone=data.timezone))
     if data.capacity is None or data.capacity < 1:
         errors["capacity"] = _("Capacity must be at least 1.")
     if data.starts_local and data.ends_local and data.ends_local < data.starts_local:
@@ -86,14 +122,14 @@ def save_forum(data: ForumInput, *, by: User, forum: Forum | None = None) -> For
     """Create (forum=None) or update a forum. Local times are converted with the forum's own zone."""
     if not by.is_organizer:
         raise NotAllowed(_("Only organizers can edit forums."), code="not_organizer")
-    errors = _validate(data, forum)
+    errors = validate(data, forum)
     if errors:
         raise ForumFormError(errors)
     creating = forum is None
-    before = None if creating else {"status": forum.status.value, "capacity": forum.capacity}
     if creating:
         forum = Forum()
         db.session.add(forum)
+    before = {} if creating else _audited_fields(forum)
     forum.slug, forum.title, forum.city, forum.venue = data.slug, data.title, data.city, data.venue
     forum.country, forum.timezone, forum.capacity = data.country.upper(), data.timezone, data.capacity
     forum.description, forum.status = data.description, ForumStatus(data.status)
@@ -102,35 +138,22 @@ def save_forum(data: ForumInput, *, by: User, forum: Forum | None = None) -> For
     forum.registration_opens_at = to_utc(data.opens_local, data.timezone)
     forum.registration_closes_at = to_utc(data.closes_local, data.timezone)
     db.session.flush()
+    after = _audited_fields(forum)
+    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     audit.record(subject_type="forum", subject_id=forum.id, action="created" if creating else "updated",
-                 actor=by, forum_id=forum.id, from_state=before["status"] if before else None,
-                 to_state=forum.status.value)
-    if before and before["status"] != ForumStatus.CANCELLED.value and forum.status is ForumStatus.CANCELLED:
-        cancel_registrations(forum, by=by)
+                 actor=by, forum_id=forum.id, from_state=before.get("status"), to_state=forum.status.value,
+                 changes=changes)
     return forum
 
 
-def cancel_registrations(forum: Forum, *, by: User) -> int:
-    """The forum is cancelled: every active registration becomes cancelled, and every delegate and
-    contact person is told once, in their own language, through the outbox. Returns how many."""
-    from forum.notifications import services as mail
-    from forum.registration import states
-    from forum.registration.models import ACTIVE_STATES, RegState, Registration
-    from forum.urls import external_url
-
-    regs = db.session.scalars(
-        sa.select(Registration).where(Registration.forum_id == forum.id, Registration.state.in_(ACTIVE_STATES))
-    ).all()
-    recipients: dict[str, str] = {}
-    for reg in regs:
-        states.transition(reg, RegState.CANCELLED, by=by, reason=_("The forum has been cancelled."), notify=False)
-        recipients.setdefault(reg.email, reg.user.language if reg.user else "en")
-        contact = reg.company.contact_user
-        recipients.setdefault(reg.company.contact_email, contact.language if contact else "en")
-    link = external_url("forums.detail", slug=forum.slug)
-    for addr, lang in recipients.items():
-        mail.queue("forum_cancelled", to=addr, language=lang, forum_id=forum.id, forum=forum, link=link)
-    return len(regs)
+def _audited_fields(forum: Forum) -> dict[str, object]:
+    """What an edit can change, as JSON-friendly values (times in UTC ISO format)."""
+    out: dict[str, object] = {}
+    for name in ("slug", "title", "city", "venue", "country", "timezone", "capacity", "description", "status",
+                 "starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+        value = getattr(forum, name)
+        out[name] = value.isoformat() if isinstance(value, datetime) else getattr(value, "value", value)
+    return out
 
 
 def public_forums() -> list[Forum]:

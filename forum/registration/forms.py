@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, EmailField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
+from forum import languages as ui_languages
 from forum.forms_util import CheckboxesField
 from forum.registration import choices
 from forum.registration.services import MAX_DELEGATES, CompanyInput, DelegateInput
@@ -31,6 +33,8 @@ class DelegateForm(Form):
                         description=_l("With country code, e.g. +81 90 1234 5678"))
     languages = CheckboxesField(_l("Languages spoken"), validators=[Optional()])
     category = SelectField(_l("Category"), choices=CATEGORY_CHOICES, default="delegate")
+    language = SelectField(_l("Correspondence language"), choices=ui_languages.choices(),
+                           default=lambda: ui_languages.known(str(get_locale() or "")))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,6 +84,7 @@ class RegistrationForm(FlaskForm):
                     full_name=e.form.full_name.data, latin_name=e.form.latin_name.data, email=e.form.email.data,
                     position=e.form.position.data or "", phone=e.form.phone.data or "",
                     languages=list(e.form.languages.data or []), category=e.form.category.data,
+                    language=e.form.language.data,
                 )
                 for e in self.delegates.entries
             ],

@@ -1,4 +1,8 @@
-"""Which e-mail each registration event sends, and to whom. Queued in the caller's transaction."""
+"""Which e-mail each registration event sends, and to whom. Queued in the caller's transaction.
+
+Each delegate's mail is in the language chosen for them on the form (`Registration.language`);
+the contact person's in the language they filled in the form in (`Company.contact_language`).
+"""
 from __future__ import annotations
 
 from forum.accounts import services as accounts
@@ -8,24 +12,26 @@ from forum.registration.models import Company, RegState, Registration
 from forum.urls import external_url
 
 
-def _account_link(user: User | None) -> str:
+def account_link(user: User | None) -> str:
+    """Where a person sees their registration: the set-password link while they have no password."""
     if user is not None and not user.has_password:
         return accounts.password_link(user, "set")
     return external_url("registration.my")
 
 
-def submission_mails(company: Company, language: str) -> None:
-    """Contact person: 'received' (or 'late entry received'); each other delegate: 'you are registered'."""
+def submission_mails(company: Company) -> None:
+    """One mail per person: the contact person a summary of all delegates with their states; each other
+    delegate 'you are registered' (or, when an invitation approved them at once, 'registered and approved')."""
     forum = company.forum
     template = "late_received" if company.is_late and not company.invitation_id else "registration_received"
-    mail.queue(template, to=company.contact_email, language=language, forum_id=forum.id,
-               forum=forum, company=company, link=_account_link(company.contact_user))
+    mail.queue(template, to=company.contact_email, language=company.contact_language, forum_id=forum.id,
+               forum=forum, company=company, link=account_link(company.contact_user))
     for reg in company.delegates:
         if reg.email == company.contact_email:
-            continue
-        lang = reg.user.language if reg.user is not None else language
-        mail.queue("delegate_registered", to=reg.email, language=lang, forum_id=forum.id,
-                   forum=forum, company=company, reg=reg, link=_account_link(reg.user))
+            continue  # the summary tells them about themselves too
+        template = "registered_approved" if reg.state is RegState.APPROVED else "delegate_registered"
+        mail.queue(template, to=reg.email, language=reg.language, forum_id=forum.id,
+                   forum=forum, company=company, reg=reg, link=account_link(reg.user))
 
 
 DECISION_TEMPLATES = {
@@ -43,10 +49,9 @@ def decision_mail(reg: Registration, to: RegState) -> None:
     if reg.is_late and to in (RegState.APPROVED, RegState.REJECTED):
         template = "late_decided"
     company = reg.company
-    recipients = {reg.email: reg.user.language if reg.user is not None else "en"}
-    if company.contact_email not in recipients:
-        contact = company.contact_user
-        recipients[company.contact_email] = contact.language if contact is not None else "en"
-    for addr, lang in recipients.items():
+    recipients = [(reg.email, reg.language, reg.user, False)]
+    if company.contact_email != reg.email:
+        recipients.append((company.contact_email, company.contact_language, company.contact_user, True))
+    for addr, lang, user, to_contact in recipients:
         mail.queue(template, to=addr, language=lang, forum_id=reg.forum_id, forum=reg.forum, company=company,
-                   reg=reg, to_contact=(addr != reg.email), link=external_url("registration.my"))
+                   reg=reg, to_contact=to_contact, link=account_link(user))

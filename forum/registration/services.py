@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from forum import clock
+from forum import clock, languages
 from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.audit import services as audit
@@ -39,6 +39,7 @@ class DelegateInput:
     phone: str = ""
     languages: list[str] = field(default_factory=list)
     category: str = Category.DELEGATE.value
+    language: str = ""  # of this delegate's e-mails; empty: the form's language
 
 
 @dataclass
@@ -73,6 +74,7 @@ class SubmissionError(InvalidInput):
 def _clean(data: CompanyInput) -> dict[str, str]:
     """Normalise in place and collect every rule the input breaks (field name -> message)."""
     errors: dict[str, str] = {}
+    data.language = languages.known(data.language)
     for name in ("legal_name", "name_en", "city", "contact_name", "profile", "contact_position",
                  "late_reason", "endorsed_by"):
         setattr(data, name, nfc(getattr(data, name)) or "")
@@ -120,6 +122,9 @@ def _clean(data: CompanyInput) -> dict[str, str]:
             errors[prefix + "languages"] = _("Choose languages from the list.")
         if d.category not in {c.value for c in Category}:
             errors[prefix + "category"] = _("Choose a category from the list.")
+        d.language = d.language or data.language
+        if d.language not in languages.CODES:
+            errors[prefix + "language"] = _("Choose a language from the list.")
     return errors
 
 
@@ -196,11 +201,12 @@ def submit(
     if invitation is not None and invitation.auto_approve:
         for reg in company.delegates:
             try:
-                states.transition(reg, RegState.APPROVED, by=invitation.created_by, now=now,
+                # notify=False: the submission mails below tell each person once, approval included
+                states.transition(reg, RegState.APPROVED, by=invitation.created_by, now=now, notify=False,
                                   reason=_("Approved on submission of a late-entry invitation."))
             except CapacityReached:
                 pass  # full: stays pending for an organizer, who sees it in the late queue
-    submission_mails(company, data.language)
+    submission_mails(company)
     return company
 
 
@@ -210,7 +216,7 @@ def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitati
         forum_id=forum.id, legal_name=data.legal_name, name_en=data.name_en, country=data.country, city=data.city,
         sector=data.sector, website=data.website, profile=data.profile, contact_name=data.contact_name,
         contact_email=data.contact_email, contact_phone=data.contact_phone, contact_position=data.contact_position,
-        contact_user_id=contact.id, directory_consent=data.directory_consent, privacy_accepted_at=now,
+        contact_user_id=contact.id, contact_language=data.language, directory_consent=data.directory_consent, privacy_accepted_at=now,
         source=source, is_late=late, late_reason=data.late_reason, endorsed_by=data.endorsed_by,
         invitation_id=invitation.id if invitation else None, created_by_id=by.id if by else None, created_at=now,
         search_key=search_key(data.legal_name, data.name_en),
@@ -219,11 +225,11 @@ def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitati
     db.session.add(company)
     db.session.flush()
     for d in data.delegates:
-        user, _c = accounts.get_or_create_delegate_user(d.email, d.full_name, data.language)
+        user, _c = accounts.get_or_create_delegate_user(d.email, d.full_name, d.language)
         reg = Registration(
             forum_id=forum.id, company_id=company.id, user_id=user.id, full_name=d.full_name,
             latin_name=d.latin_name, position=d.position, email=d.email, phone=d.phone,
-            languages=list(d.languages), category=Category(d.category), state=RegState.PENDING,
+            languages=list(d.languages), language=d.language, category=Category(d.category), state=RegState.PENDING,
             is_late=late, is_invited=invitation is not None, created_at=now, state_changed_at=now,
             search_key=search_key(d.full_name, d.latin_name, d.email, data.legal_name, data.name_en),
         )

@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from forum import languages
+
 ACTION_CHOICES = [("approve", _l("Approve")), ("reject", _l("Reject")), ("waitlist", _l("Waitlist"))]
 
 
@@ -27,5 +29,5 @@ class InvitationForm(FlaskForm):
     email = EmailField(_l("E-mail to send the link to"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     days_valid = IntegerField(_l("Valid for (days)"), default=7, validators=[DataRequired(), NumberRange(min=1, max=60)])
     auto_approve = BooleanField(_l("Approve the delegates as soon as the form is submitted"))
-    language = SelectField(_l("Language of the e-mail"), choices=[("en", "English"), ("ja", "日本語"), ("ru", "Русский")])
+    language = SelectField(_l("Language of the e-mail"), choices=languages.choices())
     note = TextAreaField(_l("Note for the organizers (not sent)"), validators=[Optional(), Length(max=1000)])

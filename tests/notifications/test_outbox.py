@@ -183,14 +183,17 @@ def test_submission_queues_a_confirmation_and_one_mail_per_other_delegate(app, d
     assert "/password/set/" in link_in(to_aliya.body_text)
 
 
-def test_each_delegate_gets_mail_in_their_own_account_language(db):
+def test_each_delegate_gets_mail_in_the_language_chosen_for_them_on_the_form(db):
     forum = f.forum()
-    f.user(email="ivanov@example.kz", name="Иванов Иван", password=None, language="ru")
+    # an old account in English does not override what the form says for this delegate
+    f.user(email="ivanov@example.kz", name="Иванов Иван", password=None, language="en")
     data = f.company_input(0, language="ja")
-    data.delegates = [f.delegate_input(email="ivanov@example.kz"), f.delegate_input(email="yamada@example.jp")]
-    registration.submit(forum, data)
+    data.delegates = [f.delegate_input(email="ivanov@example.kz", language="ru"),
+                      f.delegate_input(email="yamada@example.jp")]  # none chosen: the form's language
+    company = registration.submit(forum, data)
     langs = {r.to_addr: r.language for r in outbox()}
     assert langs == {data.contact_email: "ja", "ivanov@example.kz": "ru", "yamada@example.jp": "ja"}
+    assert [r.language for r in company.delegates] == ["ru", "ja"] and company.contact_language == "ja"
     [ru] = outbox(to_addr="ivanov@example.kz")
     assert '<html lang="ru">' in ru.body_html
     assert ru.subject == translated("ru", "You are registered for %(forum)s", forum=forum.title)

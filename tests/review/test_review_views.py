@@ -187,34 +187,3 @@ def test_forum_create_and_edit_with_local_times(client, db, login, post):
     assert r.status_code == 302 and db.session.get(Forum, forum.id).capacity == 450
     r = post("/manage/forums/new", dict(data, title="Copy"))
     assert 'Another forum already uses this address.' in r.get_data(as_text=True)
-
-
-def test_cancelling_a_forum_cancels_registrations_and_tells_everyone_once(client, db, login, post):
-    from forum.notifications.models import OutboxMessage
-
-    forum = f.forum(slug="tashkent")
-    org = f.organizer()
-    company = f.company(forum, 2)
-    a, b = company.delegates
-    from forum.review import services as review
-
-    review.decide(a, "approve", by=org)
-    review.decide(b, "reject", by=org, reason="No")
-    company.contact_user.language = "ru"
-    db.session.query(OutboxMessage).delete()
-    login(org)
-    data = {"title": forum.title, "slug": "tashkent", "city": "Tashkent", "venue": "", "country": "UZ",
-            "timezone": "Asia/Tashkent", "starts_local": "2030-05-20T09:00", "ends_local": "2030-05-21T18:00",
-            "opens_local": "2030-03-01T09:00", "closes_local": "2030-05-10T18:00", "capacity": "100",
-            "status": "cancelled", "description": ""}
-    assert post("/manage/tashkent/edit", data).status_code == 302
-    assert db.session.get(Registration, a.id).state is RegState.CANCELLED
-    assert db.session.get(Registration, b.id).state is RegState.REJECTED  # decided ones stay as they were
-    mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.template == "forum_cancelled")).all()
-    assert sorted(m.to_addr for m in mails) == sorted({a.email, company.contact_email})
-    contact_mail = next(m for m in mails if m.to_addr == company.contact_email)
-    assert "has been cancelled" in next(m for m in mails if m.to_addr == a.email).body_text
-    assert contact_mail.language == "ru" and "отменён" in contact_mail.body_text  # in the contact's language
-    # saving the cancelled forum again does not send anything more
-    post("/manage/tashkent/edit", data)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == len(mails)

@@ -1,0 +1,100 @@
+"""Cancelling a forum: its own confirmed action, because it tells every registrant at once.
+
+The organizer first sees what will happen (`preview`), gives a reason and confirms; `cancel` then
+cancels every active registration through the state machine and queues one e-mail per person, in
+that person's language, all in the organizer's one transaction.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from forum import clock
+from forum.accounts.models import User
+from forum.audit import services as audit
+from forum.db import db, nfc
+from forum.errors import InvalidInput, InvalidState, NotAllowed
+from forum.forums.models import Forum, ForumStatus
+from forum.notifications import services as mail
+from forum.registration import states
+from forum.registration.models import ACTIVE_STATES, RegState, Registration
+from forum.urls import external_url
+
+REASON_MAX = 2000
+
+
+@dataclass
+class Preview:
+    registrations: int = 0
+    # address -> language: each person once, whether delegate, contact person or both
+    recipients: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def people(self) -> int:
+        return len(self.recipients)
+
+    @property
+    def by_language(self) -> list[tuple[str, int]]:
+        return Counter(self.recipients.values()).most_common()
+
+
+def _active(forum: Forum) -> list[Registration]:
+    return list(db.session.scalars(
+        sa.select(Registration).options(joinedload(Registration.company))
+        .where(Registration.forum_id == forum.id, Registration.state.in_(ACTIVE_STATES))
+        .order_by(Registration.id)
+    ).unique())
+
+
+def _recipients(regs: list[Registration]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for reg in regs:
+        out.setdefault(reg.email, reg.language)
+        out.setdefault(reg.company.contact_email, reg.company.contact_language)
+    return out
+
+
+def preview(forum: Forum) -> Preview:
+    """How many registrations a cancellation would cancel, and who would be e-mailed in which language."""
+    regs = _active(forum)
+    return Preview(registrations=len(regs), recipients=_recipients(regs))
+
+
+def cancel(forum: Forum, *, reason: str, confirmed: bool, by: User) -> Preview:
+    """Cancel the forum and every active registration; tell each person once. Returns what was done."""
+    if not by.is_organizer:
+        raise NotAllowed(_("Only organizers can cancel a forum."), code="not_organizer")
+    reason = nfc(reason) or ""
+    if not reason:
+        raise InvalidInput(_("Give the reason: every registrant receives it."), code="reason_required", field="reason")
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(_("At most %(n)d characters.", n=REASON_MAX), code="reason_too_long", field="reason")
+    if not confirmed:
+        raise InvalidInput(_("Tick the box to confirm the cancellation."), code="not_confirmed", field="confirm")
+    forum = states.lock_forum(forum.id)  # registrations and decisions of this forum wait for us
+    if forum.status is ForumStatus.CANCELLED:
+        raise InvalidState(_("This forum is already cancelled."), code="already_cancelled")
+    if forum.status is ForumStatus.HELD:
+        raise InvalidState(_("This forum has already taken place."), code="forum_held")
+    before = forum.status
+    now = clock.now()
+    regs = _active(forum)
+    done = Preview(registrations=len(regs), recipients=_recipients(regs))
+    forum.status, forum.cancelled_at, forum.cancellation_reason = ForumStatus.CANCELLED, now, reason
+    for reg in regs:
+        states.transition(reg, RegState.CANCELLED, by=by, reason=_("The forum has been cancelled."), now=now,
+                          notify=False)
+    link = external_url("forums.detail", slug=forum.slug)
+    for addr, lang in done.recipients.items():
+        mail.queue("forum_cancelled", to=addr, language=lang, forum_id=forum.id, forum=forum, link=link)
+    audit.record(subject_type="forum", subject_id=forum.id, action="cancelled", actor=by, forum_id=forum.id,
+                 from_state=before.value, to_state=ForumStatus.CANCELLED.value, reason=reason,
+                 registrations=done.registrations, people=done.people)
+    return done
+
+
+__all__ = ["Preview", "preview", "cancel"]
