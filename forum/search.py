@@ -43,11 +43,8 @@ MAX_QUERY_WORDS = 8
 def _fold_once(text: str) -> str:
     text = text.translate(_DROP_APOSTROPHES)
     # NFKC folds width (ＡＢＣ -> ABC, half-width kana -> full-width) and compatibility forms;
-    # casefold then lower-cases every script (ҚАЗАҚ -> қазақ); NFKC again because casefold
-    # can leave text that is not normalised.
-    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    # Full-width ＇ and ｀ only become ' and ` under NFKC, so drop apostrophes once more.
-    text = text.translate(_DROP_APOSTROPHES).translate(_KEYBOARD)
+    # casefold then lower-cases every script (ҚАЗАҚ -> қазақ, Straße -> strasse).
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_KEYBOARD)
     return " ".join(text.split())
 
 
@@ -55,8 +52,10 @@ def fold(text: str | None) -> str:
     """Text reduced to what matters for matching: case, width, apostrophes and keyboard letters folded,
     runs of white space made one space."""
     text = text or ""
-    # A fold can create a new composition (і + U+0306 -> и + U+0306 -> й), so repeat until
-    # nothing changes: fold(fold(x)) == fold(x) is what lets the query and the key meet.
+    # A pass can leave work for the next: full-width ＇ becomes ' only under NFKC, casefold can
+    # give text that is not normalised, and і + U+0306 becomes и + U+0306, which composes to й.
+    # Repeat until nothing changes, so that
+    # fold(fold(x)) == fold(x), which is what lets the query and the key meet.
     for _ in range(4):
         folded = _fold_once(text)
         if folded == text:
