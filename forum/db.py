@@ -74,21 +74,6 @@ def nfc(value: str | None) -> str | None:
     return unicodedata.normalize("NFC", value).strip()
 
 
-def search_key(*parts: str | None) -> str:
-    """A case- and width-folded text for searching in any script on any backend.
-
-    SQLite's LIKE folds only ASCII, so we fold in Python (NFKC + casefold: 'ҚАЗАҚ' -> 'қазақ',
-    full-width 'ＡＢＣ' -> 'abc', half-width kana -> full-width) and store the result.
-    """
-    joined = " ".join(p for p in parts if p)
-    return unicodedata.normalize("NFKC", joined).casefold()
-
-
-def like_pattern(query: str) -> str:
-    escaped = search_key(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 # --- SQLite for several threads and processes -------------------------------------------------
 #
 # WAL lets readers run beside one writer; busy_timeout makes a second writer wait instead of

@@ -14,7 +14,7 @@ from forum import clock, languages
 from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.audit import services as audit
-from forum.db import db, nfc, search_key
+from forum.db import db, nfc
 from forum.errors import CapacityReached, InvalidInput, InvalidState, NotAllowed
 from forum.forums.models import Forum, ForumStatus, Phase
 from forum.notifications import services as mail
@@ -25,6 +25,7 @@ from forum.registration.models import (
     ACTIVE_STATES, Category, Company, LateInvitation, RegState, Registration, Source,
 )
 from forum.registration.normalize import BadPhone, is_latin, normalize_phone, normalize_website
+from forum.search import search_key
 from forum.urls import external_url
 
 MAX_DELEGATES = 10

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
-from forum.db import db, like_pattern
+from forum.db import db
 from forum.registration.models import Category, Company, RegState, Registration
+from forum.search import matches_all_words
 
 
 @dataclass
@@ -54,7 +55,7 @@ def registrations(forum_id: int, f: Filters) -> sa.Select:
     if f.category:
         stmt = stmt.where(Registration.category == Category(f.category))
     if f.q:
-        stmt = stmt.where(Registration.search_key.like(like_pattern(f.q), escape="\\"))
+        stmt = stmt.where(matches_all_words(Registration.search_key, f.q))
     return stmt.order_by(Registration.created_at.desc(), Registration.id.desc())
 
 

@@ -99,7 +99,7 @@ def test_list_filters_search_counts_and_pagination(client, db, login):
     forum = f.forum(slug="astana")
     kz = f.company(forum, 1, country="KZ", sector="energy")
     kz.delegates[0].full_name, kz.delegates[0].latin_name = "Ерлан Қасымов", "Yerlan Kasymov"
-    from forum.db import search_key
+    from forum.search import search_key
 
     kz.delegates[0].search_key = search_key("Ерлан Қасымов", "Yerlan Kasymov", kz.delegates[0].email)
     for _ in range(6):
