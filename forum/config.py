@@ -57,6 +57,8 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
     PER_PAGE = 50
+    # No form here needs more than a few kilobytes (ten delegates); larger bodies get the 413 page.
+    MAX_CONTENT_LENGTH = 1024 * 1024
     # Static files (Bootstrap, our CSS) are cached an hour: fewer round trips on a venue network.
     SEND_FILE_MAX_AGE_DEFAULT = 3600
 

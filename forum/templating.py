@@ -132,13 +132,6 @@ def state_badge(state: RegState) -> Markup:
     return Markup('<span class="badge text-bg-{}{}">{}</span>').format(style, text_cls, state_label(state))
 
 
-def allowed_actions(reg) -> list[str]:
-    from forum.registration.states import ALLOWED
-    from forum.review.services import ACTIONS
-
-    return [name for name, state in ACTIONS.items() if state in ALLOWED[reg.state]]
-
-
 def action_label(action: str) -> str:
     return {
         "submitted": _("Company registration submitted"), "created": _("Registered"),
@@ -153,10 +146,6 @@ def state_value_label(value: str | None) -> str:
         return state_label(RegState(value))
     except ValueError:
         return value
-
-
-def category_label(value: str) -> str:
-    return {"delegate": _("Delegate"), "speaker": _("Speaker"), "press": _("Press"), "vip": _("VIP")}.get(value, value)
 
 
 def status_label(value: str) -> str:
@@ -184,9 +173,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         zone_label=zone_label, forum_dates=forum_dates, phase_text=phase_text, state_badge=state_badge, state_label=state_label,
         country_name=choices.country_name, sector_label=lambda k: str(choices.SECTORS.get(k, k)),
-        language_name=choices.language_name, category_label=category_label, status_label=status_label,
+        language_name=choices.language_name, category_label=choices.category_label, categories=choices.CATEGORIES, status_label=status_label,
         url_with=url_with, ui_languages=languages.choices(), RegState=RegState, Phase=Phase, action_label=action_label,
-        state_value_label=state_value_label, allowed_actions=allowed_actions,
+        state_value_label=state_value_label,
     )
 
     @app.context_processor

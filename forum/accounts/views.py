@@ -88,7 +88,7 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, address=request.remote_addr)
         db.session.commit()
-        flash(_("If an account exists for %(email)s, we have sent it a link to choose a new password.",
+        flash(_("If an account exists for %(email)s, a link to choose a new password is on its way to it.",
                 email=form.email.data), "info")
         return redirect(url_for(".login"))
     return render_template("accounts/forgot.html", form=form), (422 if form.errors else 200)

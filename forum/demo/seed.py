@@ -193,11 +193,15 @@ class _Seeder:
             category = rng.choices(
                 [Category.DELEGATE, Category.SPEAKER, Category.VIP], weights=[92, 5, 3]
             )[0]
-        return DelegateInput(
-            full_name=p.full_name, latin_name=p.latin_name, email=self._email(names.email_local(p, rng), domain),
-            position=names.position(country, rng), phone=names.phone(country, rng) if rng.random() < 0.85 else "",
-            languages=names.languages(country, rng), category=category.value,
-        )
+        # The same order of random draws as always, so the demo stays the same run after run.
+        email = self._email(names.email_local(p, rng), domain)
+        position = names.position(country, rng)
+        phone = names.phone(country, rng) if rng.random() < 0.85 else ""
+        spoken = names.languages(country, rng)
+        # Each delegate's mail in a language they speak: Japanese for the Japanese, else Russian, else English.
+        language = "ja" if country == "JP" else ("ru" if "ru" in spoken else "en")
+        return DelegateInput(full_name=p.full_name, latin_name=p.latin_name, email=email, position=position,
+                             phone=phone, languages=spoken, category=category.value, language=language)
 
     def _company(self, country: str, n_delegates: int, *, sector: str | None = None,
                  name: tuple[str, str] | None = None) -> CompanyInput:

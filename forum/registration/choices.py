@@ -70,6 +70,18 @@ def sector_choices() -> list[tuple[str, str]]:
     return [("", _l("Choose a sector"))] + [(k, v) for k, v in SECTORS.items()]
 
 
+# Delegate categories (the values of registration.models.Category), labelled in the reader's language.
+CATEGORIES = {"delegate": _l("Delegate"), "speaker": _l("Speaker"), "press": _l("Press"), "vip": _l("VIP")}
+
+
+def category_label(value: str) -> str:
+    return str(CATEGORIES.get(value, value))
+
+
+def category_choices() -> list[tuple[str, str]]:
+    return list(CATEGORIES.items())
+
+
 SPOKEN_LANGUAGES = ("kk", "ru", "uz", "ky", "tg", "tk", "ja", "en", "zh", "ko", "tr", "de", "fr")
 
 

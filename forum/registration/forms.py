@@ -12,8 +12,6 @@ from forum.forms_util import CheckboxesField
 from forum.registration import choices
 from forum.registration.services import MAX_DELEGATES, CompanyInput, DelegateInput
 
-CATEGORY_CHOICES = [("delegate", _l("Delegate")), ("speaker", _l("Speaker")), ("press", _l("Press")), ("vip", _l("VIP"))]
-
 
 class DelegateForm(Form):
     class Meta:
@@ -32,7 +30,7 @@ class DelegateForm(Form):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)],
                         description=_l("With country code, e.g. +81 90 1234 5678"))
     languages = CheckboxesField(_l("Languages spoken"), validators=[Optional()])
-    category = SelectField(_l("Category"), choices=CATEGORY_CHOICES, default="delegate")
+    category = SelectField(_l("Category"), choices=choices.CATEGORIES.items(), default="delegate")
     language = SelectField(_l("Correspondence language"), choices=ui_languages.choices(),
                            default=lambda: ui_languages.known(str(get_locale() or "")))
 
@@ -70,6 +68,7 @@ class RegistrationForm(FlaskForm):
         self.sector.choices = choices.sector_choices()
         if late:
             self.late_reason.validators = [DataRequired(message=_l("Tell the organizers why you are registering after the deadline.")), Length(max=2000)]
+            self.late_reason.flags.required = True  # flags were set from the class's validators: mark it too
 
     def to_input(self, language: str) -> CompanyInput:
         return CompanyInput(

@@ -164,29 +164,8 @@ def submit(
     request (needs a reason); with an invitation or entered by an organizer -> any time.
     """
     now = now or clock.now()
-    phase = forum.phase(now)
-    if manual:
-        if by is None or not by.is_organizer:
-            raise NotAllowed(_("Only organizers can add registrations by hand."), code="not_organizer")
-        if forum.status in (ForumStatus.CANCELLED, ForumStatus.HELD):
-            raise InvalidState(_("This forum is over or cancelled."), code="forum_unavailable")
-        source, late = Source.MANUAL, phase is Phase.LATE
-    elif invitation is not None:
-        if invitation.forum_id != forum.id or not invitation.is_usable(now):
-            raise InvalidState(_("This invitation link has expired or has already been used."), code="invitation_unusable")
-        if phase is Phase.UNAVAILABLE:
-            raise InvalidState(_("Registration for this forum is not possible any more."), code="forum_unavailable")
-        source, late = Source.INVITATION, True
-    elif phase is Phase.OPEN:
-        source, late = Source.ONLINE, False
-    elif phase is Phase.LATE:
-        source, late = Source.LATE_REQUEST, True
-    elif phase is Phase.NOT_YET_OPEN:
-        raise InvalidState(_("Registration has not opened yet."), code="not_open_yet")
-    else:
-        raise InvalidState(_("Registration for this forum is not possible."), code="forum_unavailable")
-
-    errors = validate(forum, data, needs_reason=source is Source.LATE_REQUEST)
+    source, late = entry_kind(forum, invitation=invitation, manual=manual, by=by, now=now)
+    errors = validate(forum, data, needs_reason=needs_late_reason(source))
     if errors:
         raise SubmissionError(errors)
 
@@ -209,6 +188,41 @@ def submit(
                 pass  # full: stays pending for an organizer, who sees it in the late queue
     submission_mails(company)
     return company
+
+
+def entry_kind(forum: Forum, *, invitation: LateInvitation | None = None, manual: bool = False,
+               by: User | None = None, now: datetime | None = None) -> tuple[Source, bool]:
+    """What a submission right now would be, (source, late), or why none is possible.
+
+    It follows from the forum's phase: open -> online; after the deadline -> a late request;
+    with an invitation or entered by an organizer -> any time until the forum is over or cancelled.
+    """
+    now = now or clock.now()
+    phase = forum.phase(now)
+    if manual:
+        if by is None or not by.is_authenticated or not by.is_organizer:
+            raise NotAllowed(_("Only organizers can add registrations by hand."), code="not_organizer")
+        if forum.status in (ForumStatus.CANCELLED, ForumStatus.HELD):
+            raise InvalidState(_("This forum is over or cancelled."), code="forum_unavailable")
+        return Source.MANUAL, phase is Phase.LATE
+    if invitation is not None:
+        if invitation.forum_id != forum.id or not invitation.is_usable(now):
+            raise InvalidState(_("This invitation link has expired or has already been used."), code="invitation_unusable")
+        if phase is Phase.UNAVAILABLE:
+            raise InvalidState(_("Registration for this forum is not possible any more."), code="forum_unavailable")
+        return Source.INVITATION, True
+    if phase is Phase.OPEN:
+        return Source.ONLINE, False
+    if phase is Phase.LATE:
+        return Source.LATE_REQUEST, True
+    if phase is Phase.NOT_YET_OPEN:
+        raise InvalidState(_("Registration has not opened yet."), code="not_open_yet")
+    raise InvalidState(_("Registration for this forum is not possible."), code="forum_unavailable")
+
+
+def needs_late_reason(source: Source) -> bool:
+    """Only a late request asks why: an invitation or an organizer has already said yes."""
+    return source is Source.LATE_REQUEST
 
 
 def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitation) -> Company:
@@ -334,6 +348,18 @@ def _use_invitation(invitation: LateInvitation, now: datetime) -> None:
     if result.rowcount != 1:
         raise InvalidState(_("This invitation link has expired or has already been used."), code="invitation_unusable")
     invitation.used_at = now
+
+
+def usable_invitation(token: str, now: datetime | None = None) -> tuple[LateInvitation | None, bool]:
+    """The invitation behind a link, and whether it can still be used (unused, unexpired, forum open)."""
+    inv = find_invitation(token)
+    if inv is None:
+        return None, False
+    try:
+        entry_kind(inv.forum, invitation=inv, now=now)
+    except InvalidState:
+        return inv, False
+    return inv, True
 
 
 def find_invitation(token: str) -> LateInvitation | None:

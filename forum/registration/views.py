@@ -9,10 +9,10 @@ from forum.db import db
 from forum.errors import DomainError
 from forum.forms_util import apply_errors
 from forum.forums import services as forums
-from forum.forums.models import Forum, Phase
+from forum.forums.models import Forum
 from forum.registration import services
 from forum.registration.forms import RegistrationForm, WithdrawForm, with_delegate_removed
-from forum.registration.models import Company, LateInvitation, Registration
+from forum.registration.models import Company, LateInvitation, Registration, Source
 from forum.registration.services import MAX_DELEGATES, SubmissionError
 
 bp = Blueprint("registration", __name__)
@@ -25,12 +25,15 @@ def _public_forum(slug: str) -> Forum:
     return forum
 
 
-def form_flow(forum: Forum, *, late: bool, template: str, invitation: LateInvitation | None = None,
-              manual: bool = False, **context):
+def form_flow(forum: Forum, source: Source, *, template: str, invitation: LateInvitation | None = None,
+              **context):
     """GET shows the form; 'add/remove delegate' re-render it with nothing lost; submit saves or shows errors.
 
-    Returns (response, company): company is set once saved and committed.
+    `source` is what services.entry_kind() said this submission is. Returns (response, company):
+    company is set once saved and committed.
     """
+    late = services.needs_late_reason(source)
+    manual = source is Source.MANUAL
     formdata = request.form if request.method == "POST" else None
     remove = request.form.get("remove_delegate")
     if formdata is not None and remove is not None and remove.isdigit():
@@ -64,11 +67,11 @@ def form_flow(forum: Forum, *, late: bool, template: str, invitation: LateInvita
         else:
             # Show the rules' errors too (duplicate delegate, bad phone ...), all in one round.
             data = form.to_input(str(get_locale() or "en"))
-            apply_errors(form, services.validate(forum, data, needs_reason=late and not manual and invitation is None))
+            apply_errors(form, services.validate(forum, data, needs_reason=late))
             status = 422
     if status == 422:
         flash(_("Please correct the marked fields. Nothing has been saved yet."), "error")
-    page = render_template(template, form=form, forum=forum, late=late, invitation=invitation,
+    page = render_template(template, form=form, forum=forum, late=late, manual=manual, invitation=invitation,
                            max_delegates=MAX_DELEGATES, **context)
     return (page, status), None
 
@@ -76,10 +79,11 @@ def form_flow(forum: Forum, *, late: bool, template: str, invitation: LateInvita
 @bp.route("/forums/<slug>/register", methods=["GET", "POST"])
 def register(slug: str):
     forum = _public_forum(slug)
-    phase = forum.phase()
-    if phase in (Phase.NOT_YET_OPEN, Phase.UNAVAILABLE):
+    try:
+        source, _late = services.entry_kind(forum)
+    except DomainError:
         return render_template("registration/unavailable.html", forum=forum), 409 if request.method == "POST" else 200
-    response, company = form_flow(forum, late=phase is Phase.LATE, template="registration/form.html")
+    response, company = form_flow(forum, source, template="registration/form.html")
     if company is None:
         return response
     session.setdefault("submitted", [])
@@ -89,21 +93,26 @@ def register(slug: str):
 
 @bp.get("/forums/<slug>/register/done/<int:company_id>")
 def done(slug: str, company_id: int):
+    submitted_here = company_id in session.get("submitted", [])
+    if not submitted_here and not current_user.is_authenticated:
+        # Opened on another device (a link sent to oneself): sign in, then come back here. Asked
+        # before looking the id up, so that the answer does not tell which ids exist.
+        flash(_("Sign in with the contact person's e-mail to see this registration."), "info")
+        return redirect(url_for("accounts.login", next=request.path))
     company = db.get_or_404(Company, company_id)
     # Only the browser that submitted it (or its contact person / an organizer) sees this page.
-    allowed = company_id in session.get("submitted", []) or services.can_view_company(current_user, company)
-    if not allowed or company.forum.slug != slug:
+    if company.forum.slug != slug or not (submitted_here or services.can_view_company(current_user, company)):
         abort(404)
     return render_template("registration/done.html", company=company, forum=company.forum)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def invitation(token: str):
-    inv = services.find_invitation(token)
-    if inv is None or not inv.is_usable():
+    inv, usable = services.usable_invitation(token)
+    if not usable:
         return render_template("registration/invitation_unusable.html", invitation=inv), 410
     forum = inv.forum
-    response, company = form_flow(forum, late=False, template="registration/form.html", invitation=inv)
+    response, company = form_flow(forum, Source.INVITATION, template="registration/form.html", invitation=inv)
     if company is None:
         return response
     session["submitted"] = (session.get("submitted", []) + [company.id])[-20:]

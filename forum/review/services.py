@@ -16,6 +16,16 @@ from forum.registration.models import RegState, Registration
 ACTIONS = {"approve": RegState.APPROVED, "reject": RegState.REJECTED, "waitlist": RegState.WAITLISTED}
 
 
+def allowed_actions(reg: Registration) -> list[str]:
+    """The decisions that make sense from this registration's state (the buttons an organizer sees)."""
+    return [name for name, state in ACTIONS.items() if state in states.ALLOWED[reg.state]]
+
+
+def is_full(forum: Forum) -> bool:
+    """Every place is approved: an approval now needs the capacity override (with a reason)."""
+    return states.approved_count(forum.id) >= forum.capacity
+
+
 @dataclass
 class BulkResult:
     done: list[Registration] = field(default_factory=list)

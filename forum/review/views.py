@@ -36,11 +36,6 @@ def _reg(forum: Forum, reg_id: int) -> Registration:
     return reg
 
 
-def _is_full(forum: Forum) -> bool:
-    """Once per page: the decision forms offer the capacity override only when it is needed."""
-    return states.approved_count(forum.id) >= forum.capacity
-
-
 def _trail(reg: Registration) -> list:
     """The delegate's history, with the company's submission it came in with."""
     entries = audit.trail("registration", [reg.id]) + audit.trail("company", [reg.company_id])
@@ -82,14 +77,29 @@ def bulk(slug: str):
     return redirect(back)
 
 
+def _render_detail(forum: Forum, reg: Registration, form: DecisionForm, status: int = 200):
+    return render_template("review/detail.html", forum=forum, reg=reg, company=reg.company, trail=_trail(reg),
+                           form=form, **_decisions(forum, [reg])), status
+
+
+def _render_late(forum: Forum, failed: tuple[int, DecisionForm] | None = None, status: int = 200):
+    """The late queue; `failed` = (registration id, its form with the error) keeps the organizer in the queue."""
+    queue = queries.late_queue(forum.id)
+    return render_template("review/late.html", forum=forum, queue=queue, form=DecisionForm(formdata=None),
+                           failed=failed, **_decisions(forum, queue)), status
+
+
+def _decisions(forum: Forum, regs: list[Registration]) -> dict:
+    """What the decision forms offer: the allowed decisions per registration; the override once per page."""
+    return {"allowed_actions": {r.id: services.allowed_actions(r) for r in regs},
+            "forum_full": services.is_full(forum)}
+
+
 @bp.get("/registrations/<int:reg_id>")
 @organizer_required
 def detail(slug: str, reg_id: int):
     forum = _forum(slug)
-    reg = _reg(forum, reg_id)
-    trail = _trail(reg)
-    return render_template("review/detail.html", forum=forum, reg=reg, company=reg.company, trail=trail,
-                           form=DecisionForm(), forum_full=_is_full(forum))
+    return _render_detail(forum, _reg(forum, reg_id), DecisionForm())
 
 
 @bp.post("/registrations/<int:reg_id>/decide")
@@ -104,25 +114,24 @@ def decide(slug: str, reg_id: int):
                             override_capacity=form.override_capacity.data)
         except DomainError as e:
             db.session.rollback()
-            form.reason.errors = [e.message] if e.field == "reason" else []
-            if e.field != "reason":
+            if e.field == "reason":
+                form.reason.errors = [e.message]
+            else:
                 flash(e.message, "error")
         else:
             db.session.commit()
             flash(_("%(name)s is now %(state)s.", name=reg.full_name, state=state_label(reg.state)), "success")
             return redirect(safe_next(url_for(".detail", slug=slug, reg_id=reg.id)))
-    reg = _reg(forum, reg_id)
-    trail = _trail(reg)
-    return render_template("review/detail.html", forum=forum, reg=reg, company=reg.company, trail=trail,
-                           form=form, forum_full=_is_full(forum)), 422
+    # An error: the organizer stays where they decided, with the message next to the field.
+    if safe_next("") == url_for(".late", slug=slug):
+        return _render_late(forum, failed=(reg_id, form), status=422)
+    return _render_detail(forum, _reg(forum, reg_id), form, 422)
 
 
 @bp.get("/late")
 @organizer_required
 def late(slug: str):
-    forum = _forum(slug)
-    return render_template("review/late.html", forum=forum, queue=queries.late_queue(forum.id), form=DecisionForm(),
-                           forum_full=_is_full(forum))
+    return _render_late(_forum(slug))
 
 
 @bp.route("/invitations", methods=["GET", "POST"])
@@ -147,7 +156,7 @@ def invitations(slug: str):
             status = 422
         else:
             db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
+            flash(_("Invitation created. The e-mail with the link is on its way to %(email)s.", email=inv.email), "success")
             return redirect(url_for(".invitations", slug=slug))
     elif request.method == "POST":
         status = 422
@@ -161,7 +170,8 @@ def invitations(slug: str):
 @organizer_required
 def new(slug: str):
     forum = _forum(slug)
-    response, company = form_flow(forum, late=False, template="registration/form.html", manual=True)
+    source, _late = registration.entry_kind(forum, manual=True, by=current_user)
+    response, company = form_flow(forum, source, template="registration/form.html")
     if company is None:
         return response
     flash(_("Registration of %(company)s added.", company=company.name_en), "success")

@@ -175,7 +175,7 @@ def test_late_entry_is_requested_then_approved_from_the_late_queue(page, new_pag
     page.get_by_label("Endorsing organisation (optional)").fill("Atameken Chamber of Entrepreneurs")
     page.get_by_label(PRIVACY).check()
     page.get_by_role("button", name="Send the late-entry request").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your late-entry request has been sent")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your late-entry request has been received")
     expect(page.get_by_role("main").get_by_role("listitem")).to_contain_text("Ержан Сапарбаев")
 
     org = new_page()

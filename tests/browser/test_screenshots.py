@@ -43,6 +43,24 @@ KAZ_JAPAN = Company(
 )
 
 
+# What a person would notice at once besides overflow: a tab they cannot reach, a placeholder cut off.
+CUT_OFF_JS = """() => {
+  const w = window.innerWidth, out = [];
+  for (const a of document.querySelectorAll('.nav-tabs .nav-link')) {
+    const r = a.getBoundingClientRect();
+    if (r.left < 0 || r.right > w + 1) out.push(`tab "${a.textContent.trim()}" not in view (right=${Math.round(r.right)})`);
+  }
+  const ctx = document.createElement('canvas').getContext('2d');
+  for (const el of document.querySelectorAll('input[placeholder]')) {
+    const cs = getComputedStyle(el);
+    ctx.font = cs.font;
+    const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    if (el.offsetParent && ctx.measureText(el.placeholder).width > room + 1) out.push(`placeholder of #${el.id} cut off`);
+  }
+  return out;
+}"""
+
+
 @dataclass
 class Site:
     open_slug: str
@@ -170,6 +188,12 @@ def forum_edit(page, site):
     return page.get_by_role("heading", level=1, name=re.compile("^Edit "))
 
 
+def cancel_forum(page, site):
+    page.goto(f"/manage/{site.open_slug}/cancel")
+    expect(page.get_by_text(re.compile(r"registrations? will be cancelled"))).to_be_visible()
+    return page.get_by_role("heading", level=1, name=re.compile("^Cancel "))
+
+
 PAGES: list[tuple[str, Callable, bool]] = [  # name, how to reach it, as organizer?
     ("home", home, False),
     ("forum", forum_page, False),
@@ -181,6 +205,7 @@ PAGES: list[tuple[str, Callable, bool]] = [  # name, how to reach it, as organiz
     ("late-queue", late_queue, True),
     ("invitations", invitations, True),
     ("forum-edit", forum_edit, True),
+    ("cancel-forum", cancel_forum, True),
 ]
 
 
@@ -195,11 +220,13 @@ def test_page_at_desktop_and_phone_width(browser, live_server, site, organizer_s
         heading = reach(page, site)
         expect(heading).to_be_visible()
         page.screenshot(path=SHOTS / f"{number:02d}-{name}-desktop.png", full_page=True)
+        assert page.evaluate(CUT_OFF_JS) == [], f"{name} at desktop width"
 
         # Same page, same state (a re-render after POST is not reloaded), laid out for a phone.
         page.set_viewport_size(PHONE)
         expect(heading).to_be_visible()
         page.screenshot(path=SHOTS / f"{number:02d}-{name}-phone.png", full_page=True)
+        assert page.evaluate(CUT_OFF_JS) == [], f"{name} at phone width"
         scroll_width, inner_width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert scroll_width <= inner_width + 1, (
             f"{name}: the page scrolls sideways on a {PHONE['width']}px phone "

@@ -97,7 +97,7 @@ def test_late_form_asks_for_reason(client, db, post):
     assert r.status_code == 422 and 'id="late_reason-error"' in r.get_data(as_text=True)
     r = post("/forums/astana/register", form_data(late_reason="Visit confirmed yesterday", endorsed_by="CCI Kazakhstan"))
     assert r.status_code == 302
-    assert "late-entry request has been sent" in client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "late-entry request has been received" in client.get(r.headers["Location"]).get_data(as_text=True)
 
 
 def test_open_forum_page_names_the_deadline_in_local_time(client, db):
@@ -128,8 +128,9 @@ def test_confirmation_page_is_only_for_the_submitter(client, app, db, post):
     r = post("/forums/astana/register", form_data())
     done = r.headers["Location"]
     assert client.get(done).status_code == 200
-    other = app.test_client()
-    assert other.get(done).status_code == 404
+    other = app.test_client()  # another browser: asked to sign in, not shown the registration
+    r = other.get(done)
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
 
 
 def test_contact_person_sees_company_and_withdraws_a_delegate(client, db, login, post):
@@ -175,3 +176,22 @@ def test_withdraw_without_csrf_is_refused(client, db, login):
 def test_my_pages_need_login(client, db):
     assert client.get("/my").status_code == 302
     assert "/login" in client.get("/my/companies/1").headers["Location"]
+
+
+def test_confirmation_opened_on_another_device_asks_to_sign_in_then_shows_it(client, db, post):
+    from forum.accounts import services as accounts
+
+    forum = f.forum()
+    company = f.company(forum, 1)
+    accounts.set_password(company.contact_user, "a long enough password")
+    url = f"/forums/{forum.slug}/register/done/{company.id}"
+    r = client.get(url)  # a fresh browser: not the one that submitted
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login?next=")
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Sign in with the contact person" in page
+    # the same answer for an id that does not exist: no enumeration
+    assert client.get(f"/forums/{forum.slug}/register/done/99999").status_code == 302
+    r = post(f"/login?next={url}", {"email": company.contact_email, "password": "a long enough password"},
+             token_from="/login")
+    assert r.headers["Location"] == url
+    assert company.legal_name in client.get(url).get_data(as_text=True)
