@@ -58,7 +58,7 @@ def test_company_registers_a_japanese_and_a_kazakh_delegate(page, live_server):
     page.get_by_role("button", name="Submit the registration").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you — your registration has been received")
-    expect(page.get_by_text(f"We have sent a confirmation to {c.contact_email}.")).to_be_visible()
+    expect(page.get_by_text(f"A confirmation is on its way to {c.contact_email}.")).to_be_visible()
     expect(page.get_by_role("heading", level=2)).to_contain_text("株式会社さくら商事")
     delegates = page.get_by_role("main").get_by_role("listitem")
     expect(delegates).to_have_count(2)
