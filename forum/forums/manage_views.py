@@ -25,7 +25,7 @@ def _forum(slug: str) -> Forum:
 @organizer_required
 def index():
     forums = services.all_forums()
-    counts = {f.id: queries.state_counts(f.id) for f in forums}
+    counts = queries.state_counts_by_forum([f.id for f in forums])
     return render_template("manage/index.html", forums=forums, counts=counts)
 
 

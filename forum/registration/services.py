@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from forum import clock, languages
 from forum.accounts import services as accounts
@@ -284,13 +285,15 @@ def withdraw(reg: Registration, *, by: User, reason: str = "") -> None:
 
 def my_companies(user: User) -> list[Company]:
     return list(db.session.scalars(
-        sa.select(Company).where(Company.contact_user_id == user.id).order_by(Company.created_at.desc())
-    ))
+        sa.select(Company).options(joinedload(Company.forum), selectinload(Company.delegates))
+        .where(Company.contact_user_id == user.id).order_by(Company.created_at.desc())
+    ).unique())
 
 
 def my_registrations(user: User) -> list[Registration]:
     return list(db.session.scalars(
-        sa.select(Registration).where(Registration.user_id == user.id).order_by(Registration.created_at.desc())
+        sa.select(Registration).options(joinedload(Registration.forum), joinedload(Registration.company))
+        .where(Registration.user_id == user.id).order_by(Registration.created_at.desc())
     ))
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from forum.db import db
-from forum.registration.models import Category, Company, RegState, Registration
+from forum.registration.models import Category, Company, LateInvitation, RegState, Registration
 from forum.search import matches_all_words
 
 
@@ -60,18 +60,23 @@ def registrations(forum_id: int, f: Filters) -> sa.Select:
 
 
 def state_counts(forum_id: int) -> dict[str, int]:
+    """{state: count} for one forum, plus 'late_waiting' (late entries still pending)."""
+    return state_counts_by_forum([forum_id])[forum_id]
+
+
+def state_counts_by_forum(forum_ids: list[int]) -> dict[int, dict[str, int]]:
+    """The same for many forums in one query (the organizer's list of forums)."""
+    late_pending = sa.and_(Registration.is_late.is_(True), Registration.state == RegState.PENDING)
     rows = db.session.execute(
-        sa.select(Registration.state, sa.func.count()).where(Registration.forum_id == forum_id)
-        .group_by(Registration.state)
-    ).all()
-    counts = {s.value: 0 for s in RegState}
-    for state, n in rows:
-        counts[state.value] = n
-    counts["late_waiting"] = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Registration).where(
-            Registration.forum_id == forum_id, Registration.is_late.is_(True),
-            Registration.state == RegState.PENDING)
-    ) or 0
+        sa.select(Registration.forum_id, Registration.state, sa.func.count(),
+                  sa.func.count().filter(late_pending))
+        .where(Registration.forum_id.in_(forum_ids))
+        .group_by(Registration.forum_id, Registration.state)
+    ).all() if forum_ids else []
+    counts = {fid: {**{s.value: 0 for s in RegState}, "late_waiting": 0} for fid in forum_ids}
+    for forum_id, state, n, late in rows:
+        counts[forum_id][state.value] = n
+        counts[forum_id]["late_waiting"] += late
     return counts
 
 
@@ -82,4 +87,12 @@ def late_queue(forum_id: int) -> list[Registration]:
         .where(Registration.forum_id == forum_id, Registration.is_late.is_(True),
                Registration.state.in_((RegState.PENDING, RegState.WAITLISTED)))
         .order_by(Registration.created_at, Registration.id)
+    ))
+
+
+def invitations(forum_id: int) -> list[LateInvitation]:
+    """The forum's late-entry invitations, newest first, with who created each."""
+    return list(db.session.scalars(
+        sa.select(LateInvitation).options(joinedload(LateInvitation.created_by))
+        .where(LateInvitation.forum_id == forum_id).order_by(LateInvitation.created_at.desc())
     ))

@@ -160,10 +160,8 @@ def invitations(slug: str):
             return redirect(url_for(".invitations", slug=slug))
     elif request.method == "POST":
         status = 422
-    items = db.session.scalars(
-        sa.select(LateInvitation).where(LateInvitation.forum_id == forum.id).order_by(LateInvitation.created_at.desc())
-    ).all()
-    return render_template("review/invitations.html", forum=forum, form=form, invitations=items), status
+    return render_template("review/invitations.html", forum=forum, form=form,
+                           invitations=queries.invitations(forum.id)), status
 
 
 @bp.route("/registrations/new", methods=["GET", "POST"])
