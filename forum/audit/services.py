@@ -1,369 +1,47 @@
-"""Company registration: the public form, late-entry requests, invitations, manual entries, withdrawal."""
 from __future__ import annotations
 
-import hashlib
-import secrets
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from forum import clock, languages
-from forum.accounts import services as accounts
 from forum.accounts.models import User
-from forum.audit import services as audit
-from forum.db import db, nfc
-from forum.errors import CapacityReached, InvalidInput, InvalidState, NotAllowed
-from forum.forums.models import Forum, ForumStatus, Phase
-from forum.notifications import services as mail
-from forum.registration import states
-from forum.registration.choices import COUNTRY_CODES, SECTORS, SPOKEN_LANGUAGES
-from forum.registration.mails import submission_mails
-from forum.registration.models import (
-    ACTIVE_STATES, Category, Company, LateInvitation, RegState, Registration, Source,
-)
-from forum.registration.normalize import BadPhone, is_latin, normalize_phone, normalize_website
-from forum.search import search_key
-from forum.urls import external_url
-
-MAX_DELEGATES = 10
+from forum.audit.models import AuditEntry
+from forum.db import db
 
 
-@dataclass
-class DelegateInput:
-    full_name: str
-    latin_name: str
-    email: str
-    position: str = ""
-    phone: str = ""
-    languages: list[str] = field(default_factory=list)
-    category: str = Category.DELEGATE.value
-    language: str = ""  # of this delegate's e-mails; empty: the form's language
-
-
-@dataclass
-class CompanyInput:
-    legal_name: str
-    name_en: str
-    country: str
-    city: str
-    sector: str
-    contact_name: str
-    contact_email: str
-    delegates: list[DelegateInput]
-    privacy_accepted: bool
-    website: str = ""
-    profile: str = ""
-    contact_phone: str = ""
-    contact_position: str = ""
-    directory_consent: bool = False
-    late_reason: str = ""
-    endorsed_by: str = ""
-    language: str = "en"  # of the person filling in the form: their e-mails come in it
-
-
-class SubmissionError(InvalidInput):
-    """Several field errors at once: {field name: message}. Nothing was saved."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(_("Please correct the marked fields."), code="invalid_submission")
-        self.errors = errors
-
-
-def _clean(data: CompanyInput) -> dict[str, str]:
-    """Normalise in place and collect every rule the input breaks (field name -> message)."""
-    errors: dict[str, str] = {}
-    data.language = languages.known(data.language)
-    for name in ("legal_name", "name_en", "city", "contact_name", "profile", "contact_position",
-                 "late_reason", "endorsed_by"):
-        setattr(data, name, nfc(getattr(data, name)) or "")
-    for name in ("legal_name", "name_en", "city", "contact_name"):
-        if not getattr(data, name):
-            errors[name] = _("This field is required.")
-    data.contact_email = accounts.normalize_email(data.contact_email or "")
-    if "@" not in data.contact_email:
-        errors["contact_email"] = _("Enter a valid e-mail address.")
-    data.country = (data.country or "").upper()
-    if data.country not in COUNTRY_CODES:
-        errors["country"] = _("Choose a country from the list.")
-    if (data.sector or "") not in SECTORS:
-        errors["sector"] = _("Choose a sector from the list.")
-    data.website = normalize_website(data.website)
-    try:
-        data.contact_phone = normalize_phone(data.contact_phone, data.country)
-    except BadPhone:
-        errors["contact_phone"] = _("This does not look like a phone number. Include the country code, e.g. +7 701 123 4567.")
-    if not data.privacy_accepted:
-        errors["privacy_accepted"] = _("Registration needs your agreement to the privacy notice.")
-    if not 1 <= len(data.delegates) <= MAX_DELEGATES:
-        errors["delegates"] = _("Register between 1 and %(n)d delegates.", n=MAX_DELEGATES)
-    seen: dict[str, int] = {}
-    for i, d in enumerate(data.delegates):
-        prefix = f"delegates-{i}-"
-        d.full_name, d.latin_name, d.position = nfc(d.full_name) or "", nfc(d.latin_name) or "", nfc(d.position) or ""
-        if not d.full_name:
-            errors[prefix + "full_name"] = _("This field is required.")
-        if not d.latin_name:
-            errors[prefix + "latin_name"] = _("This field is required.")
-        elif not is_latin(d.latin_name):
-            errors[prefix + "latin_name"] = _("Write the name in Latin letters, as in the passport.")
-        d.email = accounts.normalize_email(d.email or "")
-        if "@" not in d.email:
-            errors[prefix + "email"] = _("Enter a valid e-mail address.")
-        elif d.email in seen:
-            errors[prefix + "email"] = _("This e-mail is already used for another delegate in this form.")
-        seen.setdefault(d.email, i)
-        try:
-            d.phone = normalize_phone(d.phone, data.country)
-        except BadPhone:
-            errors[prefix + "phone"] = _("This does not look like a phone number. Include the country code.")
-        if any(code not in SPOKEN_LANGUAGES for code in d.languages or []):
-            errors[prefix + "languages"] = _("Choose languages from the list.")
-        if d.category not in {c.value for c in Category}:
-            errors[prefix + "category"] = _("Choose a category from the list.")
-        d.language = d.language or data.language
-        if d.language not in languages.CODES:
-            errors[prefix + "language"] = _("Choose a language from the list.")
-    return errors
-
-
-def validate(forum: Forum, data: CompanyInput, *, needs_reason: bool) -> dict[str, str]:
-    """Every rule the input breaks, as {field name: message}; normalises `data` in place. Saves nothing."""
-    errors = _clean(data)
-    if needs_reason and not data.late_reason:
-        errors["late_reason"] = _("Tell the organizers why you are registering after the deadline.")
-    taken = _already_registered(forum, [d.email for d in data.delegates if d.email])
-    for i, d in enumerate(data.delegates):
-        if d.email in taken:
-            errors.setdefault(f"delegates-{i}-email", _("This person is already registered for this forum."))
-    return errors
-
-
-def _already_registered(forum: Forum, emails: list[str]) -> set[str]:
-    return set(db.session.scalars(
-        sa.select(Registration.email).where(
-            Registration.forum_id == forum.id, Registration.email.in_(emails), Registration.state.in_(ACTIVE_STATES)
-        )
-    ))
-
-
-def submit(
-    forum: Forum,
-    data: CompanyInput,
+def record(
     *,
-    now: datetime | None = None,
-    by: User | None = None,
-    invitation: LateInvitation | None = None,
-    manual: bool = False,
-) -> Company:
-    """Create a company's registration with its delegates, all pending; or raise and save nothing.
-
-    Which kind it is follows from the forum's phase: open -> online; after the deadline -> a late
-    request (needs a reason); with an invitation or entered by an organizer -> any time.
-    """
-    now = now or clock.now()
-    source, late = entry_kind(forum, invitation=invitation, manual=manual, by=by, now=now)
-    errors = validate(forum, data, needs_reason=needs_late_reason(source))
-    if errors:
-        raise SubmissionError(errors)
-
-    try:
-        with db.session.begin_nested():
-            if invitation is not None:
-                _use_invitation(invitation, now)
-            company = _create(forum, data, now=now, by=by, source=source, late=late, invitation=invitation)
-    except IntegrityError:
-        # Two forms with the same delegate at the same moment: the unique index decided.
-        raise SubmissionError({"delegates": _("One of these delegates was registered a moment ago by someone else.")})
-
-    if invitation is not None and invitation.auto_approve:
-        for reg in company.delegates:
-            try:
-                # notify=False: the submission mails below tell each person once, approval included
-                states.transition(reg, RegState.APPROVED, by=invitation.created_by, now=now, notify=False,
-                                  reason=_("Approved on submission of a late-entry invitation."))
-            except CapacityReached:
-                pass  # full: stays pending for an organizer, who sees it in the late queue
-    submission_mails(company)
-    return company
-
-
-def entry_kind(forum: Forum, *, invitation: LateInvitation | None = None, manual: bool = False,
-               by: User | None = None, now: datetime | None = None) -> tuple[Source, bool]:
-    """What a submission right now would be, (source, late), or why none is possible.
-
-    It follows from the forum's phase: open -> online; after the deadline -> a late request;
-    with an invitation or entered by an organizer -> any time until the forum is over or cancelled.
-    """
-    now = now or clock.now()
-    phase = forum.phase(now)
-    if manual:
-        if by is None or not by.is_authenticated or not by.is_organizer:
-            raise NotAllowed(_("Only organizers can add registrations by hand."), code="not_organizer")
-        if forum.status in (ForumStatus.CANCELLED, ForumStatus.HELD):
-            raise InvalidState(_("This forum is over or cancelled."), code="forum_unavailable")
-        return Source.MANUAL, phase is Phase.LATE
-    if invitation is not None:
-        if invitation.forum_id != forum.id or not invitation.is_usable(now):
-            raise InvalidState(_("This invitation link has expired or has already been used."), code="invitation_unusable")
-        if phase is Phase.UNAVAILABLE:
-            raise InvalidState(_("Registration for this forum is not possible any more."), code="forum_unavailable")
-        return Source.INVITATION, True
-    if phase is Phase.OPEN:
-        return Source.ONLINE, False
-    if phase is Phase.LATE:
-        return Source.LATE_REQUEST, True
-    if phase is Phase.NOT_YET_OPEN:
-        raise InvalidState(_("Registration has not opened yet."), code="not_open_yet")
-    raise InvalidState(_("Registration for this forum is not possible."), code="forum_unavailable")
-
-
-def needs_late_reason(source: Source) -> bool:
-    """Only a late request asks why: an invitation or an organizer has already said yes."""
-    return source is Source.LATE_REQUEST
-
-
-def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitation) -> Company:
-    contact, _created = accounts.get_or_create_delegate_user(data.contact_email, data.contact_name, data.language)
-    company = Company(
-        forum_id=forum.id, legal_name=data.legal_name, name_en=data.name_en, country=data.country, city=data.city,
-        sector=data.sector, website=data.website, profile=data.profile, contact_name=data.contact_name,
-        contact_email=data.contact_email, contact_phone=data.contact_phone, contact_position=data.contact_position,
-        contact_user_id=contact.id, contact_language=data.language, directory_consent=data.directory_consent, privacy_accepted_at=now,
-        source=source, is_late=late, late_reason=data.late_reason, endorsed_by=data.endorsed_by,
-        invitation_id=invitation.id if invitation else None, created_by_id=by.id if by else None, created_at=now,
-        search_key=search_key(data.legal_name, data.name_en),
+    subject_type: str,
+    subject_id: int,
+    action: str,
+    actor: User | None,
+    forum_id: int | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str = "",
+    **details: Any,
+) -> AuditEntry:
+    entry = AuditEntry(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        action=action,
+        actor_id=actor.id if actor is not None and actor.is_authenticated else None,
+        forum_id=forum_id,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason or "",
+        details=details,
     )
-    company.forum = forum
-    db.session.add(company)
-    db.session.flush()
-    for d in data.delegates:
-        user, _c = accounts.get_or_create_delegate_user(d.email, d.full_name, d.language)
-        reg = Registration(
-            forum_id=forum.id, company_id=company.id, user_id=user.id, full_name=d.full_name,
-            latin_name=d.latin_name, position=d.position, email=d.email, phone=d.phone,
-            languages=list(d.languages), language=d.language, category=Category(d.category), state=RegState.PENDING,
-            is_late=late, is_invited=invitation is not None, created_at=now, state_changed_at=now,
-            search_key=search_key(d.full_name, d.latin_name, d.email, data.legal_name, data.name_en),
+    db.session.add(entry)
+    return entry
+
+
+def trail(subject_type: str, subject_ids: list[int]) -> list[AuditEntry]:
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry).options(joinedload(AuditEntry.actor))
+            .where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id.in_(subject_ids))
+            .order_by(AuditEntry.at, AuditEntry.id)
         )
-        reg.user = user
-        company.delegates.append(reg)
-    db.session.flush()
-    audit.record(subject_type="company", subject_id=company.id, action="submitted", actor=by, forum_id=forum.id,
-                 source=source.value, late=late, delegates=len(data.delegates))
-    for reg in company.delegates:
-        audit.record(subject_type="registration", subject_id=reg.id, action="created", actor=by,
-                     forum_id=forum.id, to_state=RegState.PENDING.value, reason=data.late_reason,
-                     source=source.value)
-    if invitation is not None:
-        audit.record(subject_type="invitation", subject_id=invitation.id, action="used", actor=by,
-                     forum_id=forum.id, company_id=company.id)
-    return company
-
-
-# --- what a contact person or delegate may see and do ----------------------------------------
-
-def can_view_company(user: User, company: Company) -> bool:
-    return user.is_authenticated and (user.is_organizer or company.contact_user_id == user.id)
-
-
-def can_view_registration(user: User, reg: Registration) -> bool:
-    return user.is_authenticated and (
-        user.is_organizer or reg.user_id == user.id or reg.company.contact_user_id == user.id
     )
-
-
-def withdraw(reg: Registration, *, by: User, reason: str = "") -> None:
-    """The delegate, the company's contact person or an organizer takes a delegate off the list."""
-    if not can_view_registration(by, reg):
-        raise NotAllowed(_("You cannot change this registration."), code="not_yours")
-    states.transition(reg, RegState.WITHDRAWN, by=by, reason=reason)
-
-
-def my_companies(user: User) -> list[Company]:
-    return list(db.session.scalars(
-        sa.select(Company).options(joinedload(Company.forum), selectinload(Company.delegates))
-        .where(Company.contact_user_id == user.id).order_by(Company.created_at.desc())
-    ).unique())
-
-
-def my_registrations(user: User) -> list[Registration]:
-    return list(db.session.scalars(
-        sa.select(Registration).options(joinedload(Registration.forum), joinedload(Registration.company))
-        .where(Registration.user_id == user.id).order_by(Registration.created_at.desc())
-    ))
-
-
-# --- late-entry invitations -------------------------------------------------------------------
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_invitation(
-    forum: Forum, *, company_name: str, email: str, by: User, days_valid: int = 7,
-    auto_approve: bool = False, note: str = "", language: str = "en", now: datetime | None = None,
-) -> tuple[LateInvitation, str]:
-    """A single-use link, valid for `days_valid` days, mailed to the company. Returns it and its secret."""
-    now = now or clock.now()
-    if not by.is_organizer:
-        raise NotAllowed(_("Only organizers can invite late entries."), code="not_organizer")
-    if forum.phase(now) is Phase.UNAVAILABLE:
-        raise InvalidState(_("Registration for this forum is not possible any more."), code="forum_unavailable")
-    company_name, email = nfc(company_name) or "", accounts.normalize_email(email)
-    if not company_name:
-        raise InvalidInput(_("This field is required."), code="company_required", field="company_name")
-    if "@" not in email:
-        raise InvalidInput(_("Enter a valid e-mail address."), code="bad_email", field="email")
-    if not 1 <= days_valid <= 60:
-        raise InvalidInput(_("Choose between 1 and 60 days."), code="bad_days", field="days_valid")
-    token = secrets.token_urlsafe(32)
-    inv = LateInvitation(forum_id=forum.id, token_hash=_hash(token), company_name=company_name, email=email,
-                         note=nfc(note) or "", auto_approve=auto_approve, expires_at=now + timedelta(days=days_valid),
-                         created_by_id=by.id, created_at=now)
-    inv.forum = forum
-    inv.created_by = by
-    db.session.add(inv)
-    db.session.flush()
-    audit.record(subject_type="invitation", subject_id=inv.id, action="created", actor=by, forum_id=forum.id,
-                 company_name=company_name, email=email, auto_approve=auto_approve, days_valid=days_valid)
-    mail.queue("invitation", to=email, language=language, forum_id=forum.id, forum=forum, invitation=inv,
-               link=external_url("registration.invitation", token=token))
-    return inv, token
-
-
-def _use_invitation(invitation: LateInvitation, now: datetime) -> None:
-    """Mark the invitation used, once: a conditional UPDATE that only one transaction can win.
-
-    Two submissions at the same moment both passed `is_usable()`; on PostgreSQL the second
-    UPDATE waits for the first one's row lock and then finds `used_at` set, so it matches no row.
-    """
-    result = db.session.execute(
-        sa.update(LateInvitation)
-        .where(LateInvitation.id == invitation.id, LateInvitation.used_at.is_(None),
-               LateInvitation.expires_at > now)
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise InvalidState(_("This invitation link has expired or has already been used."), code="invitation_unusable")
-    invitation.used_at = now
-
-
-def usable_invitation(token: str, now: datetime | None = None) -> tuple[LateInvitation | None, bool]:
-    """The invitation behind a link, and whether it can still be used (unused, unexpired, forum open)."""
-    inv = find_invitation(token)
-    if inv is None:
-        return None, False
-    try:
-        entry_kind(inv.forum, invitation=inv, now=now)
-    except InvalidState:
-        return inv, False
-    return inv, True
-
-
-def find_invitation(token: str) -> LateInvitation | None:
-    return db.session.scalar(sa.select(LateInvitation).where(LateInvitation.token_hash == _hash(token)))
