@@ -338,13 +338,12 @@ def create_invitation(
 def _use_invitation(invitation: LateInvitation, now: datetime) -> None:
     """Mark the invitation used, once: a conditional UPDATE that only one transaction can win.
 
-    Two submissions at the same moment both passed `is_usable()`; on PostgreSQL the second
+    Expiry was checked by entry_kind(). Two submissions at the same moment both passed it; on PostgreSQL the second
     UPDATE waits for the first one's row lock and then finds `used_at` set, so it matches no row.
     """
     result = db.session.execute(
         sa.update(LateInvitation)
-        .where(LateInvitation.id == invitation.id, LateInvitation.used_at.is_(None),
-               LateInvitation.expires_at > now)
+        .where(LateInvitation.id == invitation.id, LateInvitation.used_at.is_(None))
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )

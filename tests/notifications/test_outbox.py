@@ -94,8 +94,8 @@ def test_queue_renders_subject_and_bodies_in_the_recipients_language(db):
 
 
 def test_links_in_the_html_body_are_clickable(db):
-    """PRODUCTION BUG (fails today): mail/_layout.html turns newlines into <br> before urlize,
-    so a link on its own line is glued to the <br> and never becomes an <a>."""
+    """mail/_layout.html must run urlize before turning newlines into <br>: otherwise a link on its
+    own line is glued to the <br> and never becomes an <a>."""
     forum = f.forum()
     company = f.company(forum, 1)
     [row] = outbox(to_addr=company.delegates[0].email)

@@ -83,16 +83,26 @@ def test_invalid_input_saves_nothing_and_names_every_field(db):
     assert count(Company) == 0 and count(Registration) == 0 and count(User) == 0
 
 
+# Really decomposed input, as some keyboards and macOS file names produce it: и + combining breve
+# (U+0306) for й, and Japanese voiced kana as the base kana + combining dakuten (U+3099).
+DECOMPOSED_RU = "Арсении\u0306 Кузнецов"  # Арсений: the last и + breve
+DECOMPOSED_JA = "か\u3099んは\u3099 やまだ"  # がんば やまだ
+
+
 def test_names_are_nfc_normalised_and_phones_e164(db):
+    assert DECOMPOSED_RU != "Арсений Кузнецов" and DECOMPOSED_JA != "がんば やまだ"  # the input is decomposed
     forum = f.forum()
-    decomposed = unicodedata.normalize("NFD", "Әлия Нұрланқызы")
-    data = f.company_input(1, country="KZ")
-    data.delegates[0].full_name = "  " + decomposed + " "
+    data = f.company_input(2, country="KZ", legal_name="ТОО «Жаи\u0306ык»", contact_name=DECOMPOSED_JA)
+    data.delegates[0].full_name = "  " + DECOMPOSED_RU + " "
+    data.delegates[1].full_name = DECOMPOSED_JA
     data.delegates[0].latin_name = "Oʻktam Gʻulomov"
     data.delegates[0].phone = "8 (701) 123-45-67"
     data.delegates[0].email = "Aliya@Example.KZ"
-    reg = services.submit(forum, data).delegates[0]
-    assert reg.full_name == "Әлия Нұрланқызы" and unicodedata.is_normalized("NFC", reg.full_name)
+    company = services.submit(forum, data)
+    reg, reg_ja = company.delegates
+    assert reg.full_name == "Арсений Кузнецов" and len(reg.full_name) == 16
+    assert reg_ja.full_name == "がんば やまだ" and len(reg_ja.full_name) == 7
+    assert company.legal_name == "ТОО «Жайык»" and company.contact_name == "がんば やまだ"
     assert reg.latin_name == "Oʻktam Gʻulomov"  # Uzbek ʻ is a letter, not an error
     assert reg.phone == "+77011234567"
     assert reg.email == "aliya@example.kz"
