@@ -1,11 +1,14 @@
-"""Exporting the registration list: the file streams, its rows read a batch at a time."""
+"""Exporting the registration list: who exported which rows is audited, then the file streams."""
 from __future__ import annotations
 
 from typing import Iterator
 
 import sqlalchemy as sa
 
+from forum.accounts.models import User
+from forum.audit import services as audit
 from forum.db import db
+from forum.forums.models import Forum
 from forum.registration.models import Company, Registration
 from forum.review import exports, queries
 
@@ -30,6 +33,18 @@ def query(forum_id: int, f: queries.Filters) -> sa.Select:
     return queries.registrations(forum_id, f).with_only_columns(
         *(col.label(name) for col, name in zip(_COLUMNS, exports.Record._fields))
     )
+
+
+def count(forum_id: int, f: queries.Filters) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query(forum_id, f).order_by(None).subquery()))
+
+
+def record(forum: Forum, f: queries.Filters, fmt: str, *, by: User) -> int:
+    """Audit an export of personal data before it is sent: who, which format, which filter, how many rows."""
+    n = count(forum.id, f)
+    audit.record(subject_type="forum", subject_id=forum.id, action="export", actor=by, forum_id=forum.id,
+                 format=fmt, filters=f.as_args(), rows=n)
+    return n
 
 
 def records(forum_id: int, f: queries.Filters) -> Iterator[exports.Record]:

@@ -178,5 +178,8 @@ def export(slug: str, fmt: str):
     if fmt not in exporting.MIMETYPES:
         abort(404)
     f = queries.Filters.from_args(request.args)
-    return Response(stream_with_context(exporting.stream(forum.id, f, fmt)), mimetype=exporting.MIMETYPES[fmt],
+    forum_id = forum.id
+    exporting.record(forum, f, fmt, by=current_user)
+    db.session.commit()  # the audit entry is stored before a byte leaves, and no write lock is held while streaming
+    return Response(stream_with_context(exporting.stream(forum_id, f, fmt)), mimetype=exporting.MIMETYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{slug}-registrations.{fmt}"'})

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from forum.audit.models import AuditEntry
 from forum.registration.models import Category, RegState
 from forum.review import exporting, exports
 from forum.review import services as review
@@ -406,3 +407,59 @@ def test_export_reads_the_rows_in_batches(client, login, listing, db, monkeypatc
         sa.event.remove(db.session, "do_orm_execute", on_execute)
     assert 2 in batches
     assert len(read_csv(resp.data)) == 4  # every batch made it into the file
+
+
+# --- the audit trail of exports -------------------------------------------------------------------
+
+def export_entries(db) -> list[AuditEntry]:
+    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "export")
+                                   .order_by(AuditEntry.id)))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("args, filters, expected", [
+    ({}, {}, 3),  # the other forum's delegate is neither exported nor counted
+    ({"state": "approved", "q": "ҚАСЫМОВ", "page": "2"}, {"state": "approved", "q": "ҚАСЫМОВ"}, 1),
+    ({"state": "withdrawn"}, {"state": "withdrawn"}, 0),
+])
+def test_each_export_is_audited_with_who_the_format_the_filter_and_the_rows(
+        client, login, listing, db, fmt, args, filters, expected):
+    org = login(listing["org"])
+    resp = client.get(f"/manage/astana-2026/registrations.{fmt}", query_string=args)
+    assert resp.status_code == 200
+    _h, *rows_ = READ[fmt](resp.data)
+    [entry] = export_entries(db)
+    forum = listing["forum"]
+    assert (entry.subject_type, entry.subject_id, entry.forum_id, entry.actor_id) == ("forum", forum.id, forum.id,
+                                                                                        org.id)
+    assert entry.details == {"format": fmt, "filters": filters, "rows": expected}
+    assert len(rows_) == expected
+
+
+def test_the_audit_entry_is_committed_and_no_write_lock_held_while_the_rows_stream(
+        client, login, listing, db, monkeypatch):
+    sqlite = db.engine.dialect.name == "sqlite"
+    # Another process: on SQLite it gives up at once if someone holds the write lock.
+    other = sa.create_engine(db.engine.url, connect_args={"timeout": 0} if sqlite else {})
+    seen = []
+    real = exporting.records
+
+    def records(forum_id, f):
+        it = real(forum_id, f)
+        yield next(it)  # the export is reading rows now
+        with other.connect() as conn:
+            seen.append(conn.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                                    .where(AuditEntry.action == "export")))
+            conn.execute(sa.text("UPDATE forums SET slug = slug WHERE id = -1"))  # takes the write lock
+            conn.rollback()
+        yield from it
+
+    monkeypatch.setattr(exporting, "records", records)
+    login(listing["org"])
+    try:
+        resp = client.get("/manage/astana-2026/registrations.csv")
+    finally:
+        other.dispose()
+    assert resp.status_code == 200
+    assert seen == [1]
+    assert len(read_csv(resp.data)) == 4
