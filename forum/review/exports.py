@@ -46,18 +46,23 @@ class Record(NamedTuple):
 
 def neutralise(value: object) -> object:
     """A cell a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return neutralised((value,))[0]
+
+
+def neutralised(row: Sequence) -> list:
+    """neutralise() for a whole row: it runs for every cell of every row, so the rule is written once, here."""
+    return ["'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in row]
 
 
 def rows(records: Iterable) -> Iterator[tuple]:
-    """Records (see `Record`) -> tuples of cells in HEADER order."""
-    for r in records:
+    """Records (tuples in `Record`'s order, e.g. database rows) -> tuples of cells in HEADER order."""
+    # Unpacked by position: attribute access on 20,000 database rows costs more than the CSV.
+    for (id_, state, is_late, category, full_name, latin_name, position, email, phone, languages, legal_name,
+         name_en, country, city, sector, contact_name, contact_email, created_at) in records:
         yield (
-            r.id, r.state.value, "yes" if r.is_late else "no", r.category.value, r.full_name, r.latin_name,
-            r.position, r.email, r.phone, " ".join(r.languages or []), r.legal_name, r.name_en, r.country, r.city,
-            r.sector, r.contact_name, r.contact_email, r.created_at.strftime("%Y-%m-%d %H:%M"),
+            id_, state.value, "yes" if is_late else "no", category.value, full_name, latin_name, position, email,
+            phone, " ".join(languages or []), legal_name, name_en, country, city, sector, contact_name,
+            contact_email, created_at.strftime("%Y-%m-%d %H:%M"),
         )
 
 
@@ -71,7 +76,7 @@ def csv_chunks(data: Iterable[Sequence], chunk_bytes: int | None = None) -> Iter
     buf.seek(0)
     buf.truncate()
     for row in data:
-        writer.writerow([neutralise(v) for v in row])
+        writer.writerow(neutralised(row))
         if buf.tell() >= chunk_bytes:
             yield buf.getvalue().encode("utf-8")
             buf.seek(0)
@@ -104,7 +109,7 @@ def write_xlsx(data: Iterable[Sequence], out: IO[bytes]) -> None:
     for row in data:
         # Control characters (a pasted Word line break) are illegal in XLSX; strip them first, so
         # that "\x0b=1+1" is neutralised as the formula it becomes.
-        ws.append([neutralise(ILLEGAL_CHARACTERS_RE.sub(" ", v) if isinstance(v, str) else v) for v in row])
+        ws.append(neutralised([ILLEGAL_CHARACTERS_RE.sub(" ", v) if isinstance(v, str) else v for v in row]))
     wb.save(out)
 
 
