@@ -71,9 +71,14 @@ class IsolatedClient(FlaskClient):
 
     The test's session is committed first, so what the test built is visible to the request
     and the test sees fresh rows afterwards (commit expires them).
+
+    Responses are read to the end inside that isolation (buffered): a streamed body
+    (`stream_with_context`) pushes the request's contexts while it runs, and must finish before
+    the test's own context comes back. The chunks stay as the app yielded them, in `response`.
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         _db.session.commit()
         token = _cv_app.set(None)
         try:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context,
+                   url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -17,7 +18,7 @@ from forum.registration import states
 from forum.registration.states import state_label
 from forum.registration.views import form_flow
 from forum.registration import services as registration
-from forum.review import exports, queries, services
+from forum.review import exporting, queries, services
 from forum.review.forms import BulkForm, DecisionForm, InvitationForm
 from forum.security import organizer_required
 from forum.urls import safe_next
@@ -180,14 +181,11 @@ def new(slug: str):
 @organizer_required
 def export(slug: str, fmt: str):
     forum = _forum(slug)
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in exporting.MIMETYPES:
         abort(404)
     f = queries.Filters.from_args(request.args)
-    regs = db.session.scalars(queries.registrations(forum.id, f)).all()
-    rows = list(exports.rows(regs))
-    if fmt == "csv":
-        body, mime = exports.to_csv(rows), "text/csv; charset=utf-8"
-    else:
-        body, mime = exports.to_xlsx(rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mime,
-                    headers={"Content-Disposition": f'attachment; filename="{forum.slug}-registrations.{fmt}"'})
+    forum_id = forum.id
+    exporting.record(forum, f, fmt, by=current_user)
+    db.session.commit()  # the audit entry is stored before a byte leaves, and no write lock is held while streaming
+    return Response(stream_with_context(exporting.stream(forum_id, f, fmt)), mimetype=exporting.MIMETYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-registrations.{fmt}"'})

@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from forum.registration.models import RegState
+from forum.audit.models import AuditEntry
+from forum.registration.models import Category, RegState
+from forum.review import exporting, exports
 from forum.review import services as review
-from forum.review.exports import HEADER, neutralise, to_csv, to_xlsx
+from forum.review.exports import HEADER, Record, csv_chunks, neutralise, rows, to_csv, to_xlsx, xlsx_chunks
 from tests import factories as f
 
 BOM = b"\xef\xbb\xbf"
@@ -95,6 +100,7 @@ def test_to_xlsx_has_the_header_row_and_the_values():
     header, first, second = [tuple(c.value for c in row) for row in ws.iter_rows()]
     assert header == HEADER
     assert all(cell.font.b for cell in ws[1])
+    assert ws.freeze_panes == "A2"  # the header stays in view while scrolling
     assert first == tuple(neutralise(v) for v in sample_row(7))  # numbers stay numbers, text stays text
     assert first[0] == 7
     assert first[HEADER.index("Full name")] == "山田 太郎"
@@ -118,6 +124,83 @@ def test_to_xlsx_survives_control_characters_pasted_into_a_field():
     company = ws.cell(row=3, column=HEADER.index("Company") + 1)
     assert company.data_type == "s"
     assert not str(company.value).startswith("=")
+
+
+def test_rows_turns_a_record_into_the_cells_of_the_header():
+    record = Record(
+        id=5, state=RegState.WAITLISTED, is_late=True, category=Category.SPEAKER, full_name="Oʻrinboyev Gʻayrat",
+        latin_name="ORINBOYEV Gayrat", position="CEO", email="g@example.uz", phone="+998 90 123 45 67",
+        languages=["uz", "ru"], legal_name="«Oʻzbek Savdo» MChJ", name_en="Uzbek Trade LLC", country="UZ",
+        city="Toshkent", sector="trade", contact_name="Қасымова Әлия", contact_email="aliya@example.kz",
+        created_at=datetime(2026, 5, 1, 9, 30, 59, tzinfo=timezone.utc),
+    )
+    [row] = rows([record])
+    assert dict(zip(HEADER, row)) == {
+        "ID": 5, "State": "waitlisted", "Late": "yes", "Category": "speaker", "Full name": "Oʻrinboyev Gʻayrat",
+        "Name (Latin)": "ORINBOYEV Gayrat", "Position": "CEO", "E-mail": "g@example.uz",
+        "Phone": "+998 90 123 45 67", "Languages": "uz ru", "Company": "«Oʻzbek Savdo» MChJ",
+        "Company (English)": "Uzbek Trade LLC", "Country": "UZ", "City": "Toshkent", "Sector": "trade",
+        "Contact person": "Қасымова Әлия", "Contact e-mail": "aliya@example.kz", "Registered (UTC)": "2026-05-01 09:30",
+    }
+    [row] = rows([record._replace(is_late=False, languages=None)])
+    assert row[HEADER.index("Late")] == "no"
+    assert row[HEADER.index("Languages")] == ""
+
+
+def _rows_that_must_not_all_be_read(limit: int):
+    """Rows for a streaming writer: reading past `limit` means the whole input is being loaded."""
+    for i in range(10**9):
+        assert i < limit, "the writer read every row before giving the first chunk"
+        yield sample_row(i, **{"Full name": f"Оʻзбек Қасым {i}"})
+
+
+def test_csv_chunks_start_with_bom_and_header_then_rows_as_they_come():
+    chunks = csv_chunks(_rows_that_must_not_all_be_read(500), chunk_bytes=2000)
+    first = next(chunks)
+    assert first == BOM + (",".join(HEADER) + "\r\n").encode()
+    second = next(chunks)  # a few rows, long before the 500th
+    assert 2000 <= len(second.decode()) < 2600
+    [row, *_] = list(csv.reader(io.StringIO(second.decode(), newline="")))
+    assert row[HEADER.index("Full name")] == "Оʻзбек Қасым 0"
+
+
+def test_csv_chunks_join_to_the_whole_file():
+    data = [sample_row(i, **{"Company": "=1+1", "Position": 'a "b",\nc'}) for i in range(300)]
+    chunks = list(csv_chunks(data, chunk_bytes=1000))
+    assert len(chunks) > 10
+    assert all(not c.startswith(BOM) for c in chunks[1:])
+    assert b"".join(chunks) == to_csv(data)
+    header, *got = read_csv(b"".join(chunks))
+    assert len(got) == 300
+    assert got[299][HEADER.index("Company")] == "'=1+1"
+    assert got[299][HEADER.index("Position")] == 'a "b",\nc'
+
+
+def test_xlsx_chunks_stream_the_workbook_from_a_temporary_file_that_is_then_gone(monkeypatch):
+    files = []
+
+    def temporary_file(*a, **kw):
+        files.append(real(*a, **kw))
+        return files[-1]
+
+    real = tempfile.TemporaryFile
+    monkeypatch.setattr(tempfile, "TemporaryFile", temporary_file)
+    data = [sample_row(i, **{"Full name": "Оʻрин Қасым", "Company": "=1+1"}) for i in range(200)]
+    chunks = list(xlsx_chunks(data, chunk_bytes=1024))
+    assert len(chunks) > 3
+    assert all(len(c) <= 1024 for c in chunks)
+    assert [f.closed for f in files] == [True]
+    header, *got = read_xlsx(b"".join(chunks))
+    assert header == HEADER
+    assert len(got) == 200
+    assert got[199][HEADER.index("Full name")] == "Оʻрин Қасым"
+    assert got[199][HEADER.index("Company")] == "'=1+1"
+
+    abandoned = xlsx_chunks(data, chunk_bytes=1024)
+    next(abandoned)
+    assert files[1].closed is False
+    abandoned.close()  # the browser went away mid-download
+    assert files[1].closed is True
 
 
 # --- the export route ---------------------------------------------------------------------------
@@ -256,3 +339,127 @@ def test_unknown_format_is_404(client, login, listing):
 def test_unknown_forum_is_404(client, login, listing):
     login(listing["org"])
     assert client.get("/manage/no-such-forum/registrations.csv").status_code == 404
+
+
+# --- names in every script, streaming, batches ---------------------------------------------------
+
+JAPANESE = "髙橋 一郎"
+KAZAKH = "Сәуле Тоғжанқызы Өңкербаева-Үмбетұлы Һәм Ілияс"
+UZBEK = "Oʻrinboyev Gʻayrat Shoʻxratovich"
+assert set("әғқңөұүһі") <= set(KAZAKH.lower()) and "\u02bb" in UZBEK
+READ = {"csv": read_csv, "xlsx": read_xlsx}
+
+
+@pytest.fixture()
+def scripts(db):
+    forum = f.forum(slug="tashkent-2026")
+    org = f.organizer()
+    for name, latin, email in [(JAPANESE, "TAKAHASHI Ichiro", "takahashi@example.jp"),
+                               (KAZAKH, "UMBETULY Saule", "saule@example.kz"),
+                               (UZBEK, "ORINBOYEV Gayrat", "gayrat@example.uz")]:
+        f.registration_(forum, delegates=[f.delegate_input(full_name=name, latin_name=latin, email=email)],
+                        legal_name=f"«{name}» MChJ")
+    db.session.commit()
+    return dict(forum=forum, org=org)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_names_in_every_script_come_out_exactly_as_typed(client, login, scripts, fmt):
+    login(scripts["org"])
+    resp = client.get(f"/manage/tashkent-2026/registrations.{fmt}")
+    assert resp.status_code == 200
+    _h, *rows_ = READ[fmt](resp.data)
+    assert names(rows_) == {JAPANESE, KAZAKH, UZBEK}
+    assert {r[HEADER.index("Company")] for r in rows_} == {f"«{n}» MChJ" for n in (JAPANESE, KAZAKH, UZBEK)}
+
+
+def test_csv_download_is_streamed_header_first(client, login, listing):
+    login(listing["org"])
+    resp = client.get("/manage/astana-2026/registrations.csv")
+    chunks = list(resp.response)  # as the app yielded them: a body built in memory is one chunk
+    assert chunks[0] == BOM + (",".join(HEADER) + "\r\n").encode()
+    assert len(chunks) == 2  # three rows fit in one chunk
+    assert names(read_csv(b"".join(chunks))[1:]) == {"Қасымов Ерлан", "Иванов Иван Петрович", "山田 花子"}
+
+
+def test_xlsx_download_is_streamed_in_chunks(client, login, listing, monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK_BYTES", 1024)
+    login(listing["org"])
+    resp = client.get("/manage/astana-2026/registrations.xlsx")
+    chunks = list(resp.response)
+    assert len(chunks) > 3
+    assert all(len(c) <= 1024 for c in chunks)
+    assert names(read_xlsx(b"".join(chunks))[1:]) == {"Қасымов Ерлан", "Иванов Иван Петрович", "山田 花子"}
+
+
+def test_export_reads_the_rows_in_batches(client, login, listing, db, monkeypatch):
+    monkeypatch.setattr(exporting, "YIELD_PER", 2)
+    batches = []
+
+    def on_execute(state):
+        batches.append(state.execution_options.get("yield_per"))
+
+    sa.event.listen(db.session, "do_orm_execute", on_execute)
+    try:
+        login(listing["org"])
+        resp = client.get("/manage/astana-2026/registrations.csv")
+    finally:
+        sa.event.remove(db.session, "do_orm_execute", on_execute)
+    assert 2 in batches
+    assert len(read_csv(resp.data)) == 4  # every batch made it into the file
+
+
+# --- the audit trail of exports -------------------------------------------------------------------
+
+def export_entries(db) -> list[AuditEntry]:
+    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "export")
+                                   .order_by(AuditEntry.id)))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("args, filters, expected", [
+    ({}, {}, 3),  # the other forum's delegate is neither exported nor counted
+    ({"state": "approved", "q": "ҚАСЫМОВ", "page": "2"}, {"state": "approved", "q": "ҚАСЫМОВ"}, 1),
+    ({"state": "withdrawn"}, {"state": "withdrawn"}, 0),
+])
+def test_each_export_is_audited_with_who_the_format_the_filter_and_the_rows(
+        client, login, listing, db, fmt, args, filters, expected):
+    org = login(listing["org"])
+    resp = client.get(f"/manage/astana-2026/registrations.{fmt}", query_string=args)
+    assert resp.status_code == 200
+    _h, *rows_ = READ[fmt](resp.data)
+    [entry] = export_entries(db)
+    forum = listing["forum"]
+    assert (entry.subject_type, entry.subject_id, entry.forum_id, entry.actor_id) == ("forum", forum.id, forum.id,
+                                                                                        org.id)
+    assert entry.details == {"format": fmt, "filters": filters, "rows": expected}
+    assert len(rows_) == expected
+
+
+def test_the_audit_entry_is_committed_and_no_write_lock_held_while_the_rows_stream(
+        client, login, listing, db, monkeypatch):
+    sqlite = db.engine.dialect.name == "sqlite"
+    # Another process: on SQLite it gives up at once if someone holds the write lock.
+    other = sa.create_engine(db.engine.url, connect_args={"timeout": 0} if sqlite else {})
+    seen = []
+    real = exporting.records
+
+    def records(forum_id, f):
+        it = real(forum_id, f)
+        yield next(it)  # the export is reading rows now
+        with other.connect() as conn:
+            seen.append(conn.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                                    .where(AuditEntry.action == "export")))
+            conn.execute(sa.text("UPDATE forums SET slug = slug WHERE id = -1"))  # takes the write lock
+            conn.rollback()
+        yield from it
+
+    monkeypatch.setattr(exporting, "records", records)
+    login(listing["org"])
+    try:
+        resp = client.get("/manage/astana-2026/registrations.csv")
+    finally:
+        other.dispose()
+    assert resp.status_code == 200
+    assert seen == [1]
+    assert len(read_csv(resp.data)) == 4
