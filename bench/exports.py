@@ -65,7 +65,8 @@ def setup(url: str, n: int, per_company: int = 4) -> tuple[str, int, float]:
     from flask_migrate import upgrade
 
     from forum import clock
-    from forum.db import db, search_key
+    from forum.db import db
+    from forum.search import search_key
     from forum.registration.models import Category, Company, RegState, Registration, Source
     from tests import factories as f
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import enum
 import unicodedata
 from datetime import datetime, timezone
-from typing import Any
+from functools import wraps
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -82,11 +83,32 @@ def nfc(value: str | None) -> str | None:
 # SQLite answers "database is locked" at once, whatever the timeout.
 
 
+def writes(view: Callable) -> Callable:
+    """Mark a GET view that writes (an export's audit entry): its transaction takes the write lock up front.
+
+    Without it, SQLite starts a GET with a plain BEGIN; if another request commits between the view's
+    first read and its write, the write fails at once with "database is locked". Once the view has
+    returned, a streamed body reads on without the lock.
+    """
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        from flask import g
+
+        g.forum_writes = True
+        try:
+            return view(*args, **kwargs)
+        finally:
+            g.forum_writes = False
+
+    return wrapped
+
+
 def _wants_write_lock() -> bool:
-    from flask import has_request_context, request
+    from flask import g, has_request_context, request
 
     if has_request_context():
-        return request.method not in ("GET", "HEAD", "OPTIONS")
+        return request.method not in ("GET", "HEAD", "OPTIONS") or g.get("forum_writes", False)
     return True  # CLI commands, the mail worker, tests: take the lock up front
 
 

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from forum.audit import services as audit
-from forum.db import db
+from forum.db import db, writes
 from forum.errors import DomainError
 from forum.forums.models import Forum
 from forum.registration import choices
@@ -178,6 +178,7 @@ def new(slug: str):
 
 
 @bp.get("/registrations.<fmt>")
+@writes  # outermost: the permission check's user query is the transaction's first statement
 @organizer_required
 def export(slug: str, fmt: str):
     forum = _forum(slug)

@@ -463,3 +463,35 @@ def test_the_audit_entry_is_committed_and_no_write_lock_held_while_the_rows_stre
     assert resp.status_code == 200
     assert seen == [1]
     assert len(read_csv(resp.data)) == 4
+
+
+def test_the_export_takes_the_write_lock_for_its_audit_entry_and_streams_without_it(client, db, login):
+    """On SQLite a GET starts a plain BEGIN; the export writes its audit entry, so it must start with
+    BEGIN IMMEDIATE (else a concurrent commit makes the insert fail with 'database is locked'), and
+    the streamed rows are read after that transaction, with a plain BEGIN."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's locking; this run is on " + db.engine.dialect.name)
+    from sqlalchemy import event
+
+    forum = f.forum(slug="astana")
+    f.company(forum, 2)
+    login(f.organizer())
+    db.session.commit()
+    begins: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        r = client.get("/manage/astana/registrations.csv")
+        assert r.status_code == 200
+        r.get_data()
+        begins_export = list(begins)
+        begins.clear()
+        client.get("/manage/astana/registrations")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert begins_export == ["BEGIN IMMEDIATE", "BEGIN"]
+    assert begins == ["BEGIN"]  # an ordinary page reads without the lock
