@@ -152,7 +152,7 @@ def request_password_reset(email: str, *, address: str | None = None) -> None:
         return
     audit.record(subject_type="user", subject_id=user.id, action="password_reset_requested", actor=None,
                  address=address or "")
-    mail.queue("password_reset", to=user.email, language=user.language, user=user,
+    mail.queue("password_reset", to=user.email, to_name=user.display_name, language=user.language, user=user,
                link=password_link(user, "reset"))
 
 

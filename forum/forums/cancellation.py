@@ -32,6 +32,7 @@ class Preview:
     registrations: int = 0
     # address -> language: each person once, whether delegate, contact person or both
     recipients: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # address -> the name for the To header
 
     @property
     def people(self) -> int:
@@ -50,18 +51,19 @@ def _active(forum: Forum) -> list[Registration]:
     ).unique())
 
 
-def _recipients(regs: list[Registration]) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _preview(regs: list[Registration]) -> Preview:
+    p = Preview(registrations=len(regs))
     for reg in regs:
-        out.setdefault(reg.email, reg.language)
-        out.setdefault(reg.company.contact_email, reg.company.contact_language)
-    return out
+        for addr, lang, name in ((reg.email, reg.language, reg.full_name),
+                                 (reg.company.contact_email, reg.company.contact_language, reg.company.contact_name)):
+            p.recipients.setdefault(addr, lang)
+            p.names.setdefault(addr, name)
+    return p
 
 
 def preview(forum: Forum) -> Preview:
     """How many registrations a cancellation would cancel, and who would be e-mailed in which language."""
-    regs = _active(forum)
-    return Preview(registrations=len(regs), recipients=_recipients(regs))
+    return _preview(_active(forum))
 
 
 def cancel(forum: Forum, *, reason: str, confirmed: bool, by: User) -> Preview:
@@ -83,14 +85,15 @@ def cancel(forum: Forum, *, reason: str, confirmed: bool, by: User) -> Preview:
     before = forum.status
     now = clock.now()
     regs = _active(forum)
-    done = Preview(registrations=len(regs), recipients=_recipients(regs))
+    done = _preview(regs)
     forum.status, forum.cancelled_at, forum.cancellation_reason = ForumStatus.CANCELLED, now, reason
     for reg in regs:
         states.transition(reg, RegState.CANCELLED, by=by, reason=_("The forum has been cancelled."), now=now,
                           notify=False)
     link = external_url("forums.detail", slug=forum.slug)
     for addr, lang in done.recipients.items():
-        mail.queue("forum_cancelled", to=addr, language=lang, forum_id=forum.id, forum=forum, link=link)
+        mail.queue("forum_cancelled", to=addr, to_name=done.names[addr], language=lang, forum_id=forum.id,
+                   forum=forum, link=link)
     audit.record(subject_type="forum", subject_id=forum.id, action="cancelled", actor=by, forum_id=forum.id,
                  from_state=before.value, to_state=ForumStatus.CANCELLED.value, reason=reason,
                  registrations=done.registrations, people=done.people)

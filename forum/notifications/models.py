@@ -27,6 +27,7 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     template: Mapped[str] = mapped_column(sa.String(60))
     to_addr: Mapped[str] = mapped_column(sa.String(254), index=True)
+    to_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")  # shown in the To header
     language: Mapped[str] = mapped_column(sa.String(5), default="en")
     subject: Mapped[str] = mapped_column(sa.String(300))
     body_text: Mapped[str] = mapped_column(sa.Text)

@@ -24,13 +24,14 @@ def submission_mails(company: Company) -> None:
     delegate 'you are registered' (or, when an invitation approved them at once, 'registered and approved')."""
     forum = company.forum
     template = "late_received" if company.is_late and not company.invitation_id else "registration_received"
-    mail.queue(template, to=company.contact_email, language=company.contact_language, forum_id=forum.id,
+    mail.queue(template, to=company.contact_email, to_name=company.contact_name, language=company.contact_language,
+               forum_id=forum.id,
                forum=forum, company=company, link=account_link(company.contact_user))
     for reg in company.delegates:
         if reg.email == company.contact_email:
             continue  # the summary tells them about themselves too
         template = "registered_approved" if reg.state is RegState.APPROVED else "delegate_registered"
-        mail.queue(template, to=reg.email, language=reg.language, forum_id=forum.id,
+        mail.queue(template, to=reg.email, to_name=reg.full_name, language=reg.language, forum_id=forum.id,
                    forum=forum, company=company, reg=reg, link=account_link(reg.user))
 
 
@@ -49,9 +50,10 @@ def decision_mail(reg: Registration, to: RegState) -> None:
     if reg.is_late and to in (RegState.APPROVED, RegState.REJECTED):
         template = "late_decided"
     company = reg.company
-    recipients = [(reg.email, reg.language, reg.user, False)]
+    recipients = [(reg.email, reg.full_name, reg.language, reg.user, False)]
     if company.contact_email != reg.email:
-        recipients.append((company.contact_email, company.contact_language, company.contact_user, True))
-    for addr, lang, user, to_contact in recipients:
-        mail.queue(template, to=addr, language=lang, forum_id=reg.forum_id, forum=reg.forum, company=company,
+        recipients.append((company.contact_email, company.contact_name, company.contact_language,
+                           company.contact_user, True))
+    for addr, name, lang, user, to_contact in recipients:
+        mail.queue(template, to=addr, to_name=name, language=lang, forum_id=reg.forum_id, forum=reg.forum, company=company,
                    reg=reg, to_contact=to_contact, link=account_link(user))

@@ -330,7 +330,7 @@ def create_invitation(
     db.session.flush()
     audit.record(subject_type="invitation", subject_id=inv.id, action="created", actor=by, forum_id=forum.id,
                  company_name=company_name, email=email, auto_approve=auto_approve, days_valid=days_valid)
-    mail.queue("invitation", to=email, language=language, forum_id=forum.id, forum=forum, invitation=inv,
+    mail.queue("invitation", to=email, to_name=company_name, language=language, forum_id=forum.id, forum=forum, invitation=inv,
                link=external_url("registration.invitation", token=token))
     return inv, token
 
