@@ -12,6 +12,9 @@ goes through three short transactions:
 3. Record the result, only `WHERE claimed_by = <our token> AND status = 'sending'`: a worker
    whose lease ran out and whose message someone else claimed cannot overwrite that result.
 
+A worker does not start a send when less than the SMTP timeout is left of its lease: it gives
+the rest of its batch back to the queue, to be claimed afresh.
+
 A worker that dies leaves its claims to expire; an expired claim is due again. Reclaiming it
 counts the lost attempt (the dead worker may have crashed *because* of that message), so a
 message that kills every worker that tries it ends as `failed` after MAIL_MAX_ATTEMPTS instead
@@ -217,6 +220,9 @@ def send_due(batch: int = 20, transport: Transport | None = None) -> tuple[int, 
     message is being sent.
     """
     cfg = current_app.config
+    if cfg["MAIL_LEASE_SECONDS"] <= SMTP_TIMEOUT:
+        # Every claim would be given back before its first send: say so instead of idling.
+        raise ValueError(f"MAIL_LEASE_SECONDS must be more than the SMTP timeout ({SMTP_TIMEOUT} s)")
     own = transport is None
     transport = transport or Transport(cfg)
     token = new_token()
@@ -250,6 +256,7 @@ def send_due(batch: int = 20, transport: Transport | None = None) -> tuple[int, 
         if own:
             transport.close()
     return sent, failed
+
 
 def run_forever(interval: float = 2.0, batch: int = 20) -> None:
     transport = Transport(current_app.config)

@@ -350,3 +350,12 @@ def test_a_message_taken_out_of_sending_by_hand_keeps_its_new_state(app, db, smt
     assert record_sent(claimed, "w1") is False
     msg = by_id(db)[msg_id]
     assert msg.status is MailStatus.FAILED and msg.sent_at is None and msg.last_error == "cancelled by the operator"
+
+
+def test_a_lease_shorter_than_the_smtp_timeout_is_refused_before_anything_is_claimed(app, db, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_LEASE_SECONDS", 30)
+    ids = queue_mails(db, 1)
+    with pytest.raises(ValueError, match="MAIL_LEASE_SECONDS"):
+        send_due()
+    assert [(m.status, m.claimed_by) for m in by_id(db).values()] == [(MailStatus.QUEUED, None)]
+    assert list(by_id(db)) == ids
