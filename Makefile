@@ -1,5 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 PYTHON ?= python3
+PORT   ?= 5000
 VENV   := .venv
 BIN    := $(VENV)/bin
 FORUM  := $(BIN)/forum
@@ -24,11 +25,20 @@ install-test: $(VENV)/.installed-test translations
 translations: $(VENV)/.installed
 	@$(BIN)/pybabel compile -d forum/translations >/dev/null
 
-# Serve the app on http://127.0.0.1:5000 with the demo forums loaded.
+# Serve the app on http://127.0.0.1:$(PORT) with the demo forums loaded, and the mail worker
+# beside it: started here, stopped when the server stops (Ctrl+C). Without FORUM_MAIL_SERVER the
+# worker writes each mail to instance/mail/*.eml. In production run `forum worker` on its own.
+# The worker prints where mail goes and the base URL its links carry (BASE_URL, FORUM_BASE_URL);
+# with another PORT and no FORUM_BASE_URL, links point at that port.
+ifneq ($(PORT),5000)
+export FORUM_BASE_URL ?= http://127.0.0.1:$(PORT)
+endif
 run: install
 	$(FORUM) db upgrade
 	$(FORUM) demo --if-empty
-	$(FORUM) run --host 127.0.0.1 --port 5000
+	@$(FORUM) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	$(FORUM) run --host 127.0.0.1 --port $(PORT)
 
 # The whole suite. FORUM_TEST_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL.
 test: install-test

@@ -55,14 +55,28 @@ def create_user(email: str, name: str, role: str, language: str) -> None:
 @with_appcontext
 def worker(once: bool, interval: float, batch: int) -> None:
     """Send queued e-mail from the outbox (safe to run as several processes)."""
+    import signal
+    import sys
+
+    from flask import current_app
+
     from forum.notifications.worker import run_forever, send_due
 
     if once:
         sent, failed = send_due(batch=batch)
         click.echo(f"{sent} sent, {failed} failed")
         return
-    click.echo("Outbox worker running; Ctrl+C stops it.")
-    run_forever(interval=interval, batch=batch)
+    cfg = current_app.config
+    where = (f"SMTP {cfg['MAIL_SERVER']}:{cfg.get('MAIL_PORT') or 25}" if cfg.get("MAIL_SERVER")
+             else f"no MAIL_SERVER: .eml files in {cfg['MAIL_FOLDER']}")
+    click.echo(f"Outbox worker running ({where}); links in mail use {cfg['BASE_URL']}. Ctrl+C stops it.")
+    # SIGTERM (systemd, `make run` ending) stops like Ctrl+C: the worker gives back the claims it
+    # has not started instead of leaving them until their lease expires.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        run_forever(interval=interval, batch=batch)
+    except KeyboardInterrupt:
+        pass
 
 
 @click.command("demo")

@@ -31,6 +31,9 @@ class Defaults:
     MAIL_USE_SSL = False
     MAIL_SENDER = "Forum <noreply@forum.local>"
     MAIL_MAX_ATTEMPTS = 8
+    # How long a worker's claim on a message holds. A worker that dies mid-send leaves its claims
+    # to expire; then they are sent again. Must be well above the SMTP timeout (30 s per step).
+    MAIL_LEASE_SECONDS = 300
     MAIL_FOLDER: str | None = None
 
     # Flask-Limiter. memory:// is per process; use redis://... with several workers.

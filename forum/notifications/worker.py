@@ -1,14 +1,36 @@
 """The outbox worker: sends queued mail, retries with backoff, safe as several processes.
 
-On PostgreSQL each batch is claimed with FOR UPDATE SKIP LOCKED, so two workers never take
-the same message; on SQLite the batch transaction holds the write lock (BEGIN IMMEDIATE), so
-workers take turns. A message is marked sent in the same transaction that claimed it.
+No transaction is open while we talk to the SMTP server, so a slow server never holds up the
+web app's writes (on SQLite one open write transaction blocks every other writer). A message
+goes through three short transactions:
+
+1. Claim: a batch of due messages becomes `sending`, stamped with this run's token
+   (`claimed_by`) and a lease (`lease_expires_at`, MAIL_LEASE_SECONDS from now). On PostgreSQL
+   the rows are chosen with FOR UPDATE SKIP LOCKED, so a second worker takes other rows instead
+   of waiting for the first one's claim; on SQLite BEGIN IMMEDIATE makes the claims take turns.
+2. Send, with no transaction open, from plain data copied out of the claim.
+3. Record the result, only `WHERE claimed_by = <our token> AND status = 'sending'`: a worker
+   whose lease ran out and whose message someone else claimed cannot overwrite that result.
+
+A worker does not start a send when less than the SMTP timeout is left of its lease: it gives
+the rest of its batch back to the queue, to be claimed afresh.
+
+A worker that dies leaves its claims to expire; an expired claim is due again. Reclaiming it
+counts the lost attempt (the dead worker may have crashed *because* of that message), so a
+message that kills every worker that tries it ends as `failed` after MAIL_MAX_ATTEMPTS instead
+of looping forever. A worker that is stopped (Ctrl+C, SIGTERM via `forum worker`) gives back at
+once the claims it has not started to send; only the message in flight waits for its lease, so
+at most that one message can go out twice.
 """
 from __future__ import annotations
 
+import os
 import smtplib
+import socket
 import time
-from datetime import timedelta
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -20,8 +42,26 @@ from forum import clock
 from forum.db import db
 from forum.notifications.models import MailStatus, OutboxMessage
 
+# Seconds each SMTP socket operation may take. MAIL_LEASE_SECONDS must be well above it, and a
+# worker does not start a send when less than this is left of its lease.
+SMTP_TIMEOUT = 30
 
-def build_email(msg: OutboxMessage, sender: str) -> EmailMessage:
+
+@dataclass(frozen=True)
+class Claimed:
+    """What the worker needs to send one claimed message: plain values, no session behind them."""
+
+    id: int
+    to_addr: str
+    subject: str
+    body_text: str
+    body_html: str
+    language: str
+    attempts: int  # attempts made before this one
+    lease_expires_at: datetime
+
+
+def build_email(msg: OutboxMessage | Claimed, sender: str) -> EmailMessage:
     em = EmailMessage()
     em["From"] = sender
     em["To"] = msg.to_addr
@@ -50,7 +90,7 @@ class Transport:
             return
         if self._smtp is None:
             cls = smtplib.SMTP_SSL if self.config.get("MAIL_USE_SSL") else smtplib.SMTP
-            smtp = cls(self.config["MAIL_SERVER"], int(self.config.get("MAIL_PORT") or 25), timeout=30)
+            smtp = cls(self.config["MAIL_SERVER"], int(self.config.get("MAIL_PORT") or 25), timeout=SMTP_TIMEOUT)
             if self.config.get("MAIL_USE_TLS"):
                 smtp.starttls()
             if self.config.get("MAIL_USERNAME"):
@@ -76,39 +116,142 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
-def send_due(batch: int = 20, transport: Transport | None = None) -> tuple[int, int]:
-    """Send up to `batch` due messages. Returns (sent, failed attempts). Commits."""
+def new_token() -> str:
+    """Who claimed a message: host and pid for people reading the table, random for uniqueness."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"[:64]
+
+
+def claim_due(batch: int, token: str) -> list[Claimed]:
+    """Claim up to `batch` due messages for `token` in one short transaction; commits.
+
+    Due: queued and next_attempt_at has come, or sending with an expired lease (its worker
+    died). Reclaiming an expired lease counts the lost attempt; at MAIL_MAX_ATTEMPTS the
+    message fails instead of being claimed again.
+    """
     cfg = current_app.config
-    own = transport is None
-    transport = transport or Transport(cfg)
     now = clock.now()
+    lease_until = now + timedelta(seconds=cfg["MAIL_LEASE_SECONDS"])
     rows = db.session.scalars(
         sa.select(OutboxMessage)
-        .where(OutboxMessage.status == MailStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
+        .where(sa.or_(
+            sa.and_(OutboxMessage.status == MailStatus.QUEUED, OutboxMessage.next_attempt_at <= now),
+            sa.and_(OutboxMessage.status == MailStatus.SENDING, OutboxMessage.lease_expires_at < now),
+        ))
         .order_by(OutboxMessage.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
     ).all()
-    sent = failed = 0
+    claimed: list[Claimed] = []
+    for msg in rows:
+        if msg.status is MailStatus.SENDING:
+            msg.attempts += 1
+            msg.last_error = f"Lease expired: worker {msg.claimed_by} did not report a result"[:2000]
+            current_app.logger.warning("outbox: message %d reclaimed from %s", msg.id, msg.claimed_by)
+            if msg.attempts >= cfg["MAIL_MAX_ATTEMPTS"]:
+                msg.status = MailStatus.FAILED
+                msg.claimed_by = msg.lease_expires_at = None
+                continue
+        msg.status = MailStatus.SENDING
+        msg.claimed_by = token
+        msg.lease_expires_at = lease_until
+        claimed.append(Claimed(msg.id, msg.to_addr, msg.subject, msg.body_text, msg.body_html or "",
+                               msg.language, msg.attempts, lease_until))
+    # The commit ends the transaction and hands the connection back to the pool: nothing is held
+    # while we send. (Touching an ORM object after this would begin a new one: we use `claimed`.)
+    db.session.commit()
+    return claimed
+
+
+def _ours(msg_id: int, token: str) -> sa.Update:
+    return (
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == msg_id, OutboxMessage.claimed_by == token,
+               OutboxMessage.status == MailStatus.SENDING)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _record(stmt: sa.Update, msg_id: int, token: str) -> bool:
+    """One short transaction per result; False when the claim was no longer ours."""
+    done = db.session.execute(stmt).rowcount == 1
+    db.session.commit()
+    if not done:
+        current_app.logger.warning("outbox: message %d is no longer claimed by %s; result not recorded",
+                                   msg_id, token)
+    return done
+
+
+def record_sent(msg: Claimed, token: str) -> bool:
+    return _record(_ours(msg.id, token).values(
+        status=MailStatus.SENT, sent_at=clock.now(), attempts=msg.attempts + 1, last_error="",
+        claimed_by=None, lease_expires_at=None,
+    ), msg.id, token)
+
+
+def record_failure(msg: Claimed, token: str, error: str) -> bool:
+    attempts = msg.attempts + 1
+    values: dict = {"attempts": attempts, "last_error": error[:2000], "claimed_by": None, "lease_expires_at": None}
+    if attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        values["status"] = MailStatus.FAILED
+    else:
+        values["status"] = MailStatus.QUEUED
+        values["next_attempt_at"] = clock.now() + backoff(attempts)
+    return _record(_ours(msg.id, token).values(**values), msg.id, token)
+
+
+def release(ids: list[int], token: str) -> None:
+    """Give back claims we have not started to send: queued again at once, no attempt counted."""
+    if not ids:
+        return
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == token,
+               OutboxMessage.status == MailStatus.SENDING)
+        .values(status=MailStatus.QUEUED, claimed_by=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def send_due(batch: int = 20, transport: Transport | None = None) -> tuple[int, int]:
+    """Claim up to `batch` due messages and send them. Returns (sent, failed attempts).
+
+    Commits its own short transactions (the claim, then one per result); none is open while a
+    message is being sent.
+    """
+    cfg = current_app.config
+    if cfg["MAIL_LEASE_SECONDS"] <= SMTP_TIMEOUT:
+        # Every claim would be given back before its first send: say so instead of idling.
+        raise ValueError(f"MAIL_LEASE_SECONDS must be more than the SMTP timeout ({SMTP_TIMEOUT} s)")
+    own = transport is None
+    transport = transport or Transport(cfg)
+    token = new_token()
+    claimed: list[Claimed] = []
+    started = sent = failed = 0
     try:
-        for msg in rows:
+        claimed = claim_due(batch, token)
+        for msg in claimed:
+            if msg.lease_expires_at - clock.now() < timedelta(seconds=SMTP_TIMEOUT):
+                break  # a send started now could outlive our claim and go out twice
+            started += 1
             try:
                 transport.send(build_email(msg, cfg["MAIL_SENDER"]), msg.id)
             except Exception as exc:  # noqa: BLE001 - one bad message must not block the queue
-                msg.attempts += 1
-                msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if msg.attempts >= cfg["MAIL_MAX_ATTEMPTS"]:
-                    msg.status = MailStatus.FAILED
-                else:
-                    msg.next_attempt_at = now + backoff(msg.attempts)
+                record_failure(msg, token, f"{type(exc).__name__}: {exc}")
                 failed += 1
             else:
-                msg.attempts += 1
-                msg.status = MailStatus.SENT
-                msg.sent_at = clock.now()
-                msg.last_error = ""
+                record_sent(msg, token)
                 sent += 1
-        db.session.commit()
+        release([m.id for m in claimed[started:]], token)
+    except BaseException:
+        # Stopped (Ctrl+C, SIGTERM) or the database went away: what we never started to send
+        # goes back to the queue now; the message in flight keeps its claim until the lease ends.
+        try:
+            db.session.rollback()
+            release([m.id for m in claimed[started:]], token)
+        except Exception:  # noqa: BLE001 - the leases will return them; keep the first error
+            current_app.logger.exception("outbox: could not give back %d claims", len(claimed) - started)
+        raise
     finally:
         if own:
             transport.close()

@@ -1,117 +1,25 @@
 """The outbox worker against a real SMTP server on loopback (aiosmtpd), and its .eml fallback."""
 from __future__ import annotations
 
-import asyncio
 import email
 import email.policy
-import re
 import socket
 import threading
 import time
 from collections import Counter
 from datetime import timedelta
 
-import pytest
-import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask_babel import force_locale, gettext
 
-from forum import clock
 from forum.notifications import services as mail
-from forum.notifications.models import MailStatus, OutboxMessage
+from forum.notifications.models import MailStatus
 from forum.notifications.worker import backoff, send_due
 from tests import factories as f
+from tests.notifications.smtp import Recorder, free_port, outbox_id, rows
 
 JA_TITLE = "中央アジア＋日本ビジネスフォーラム"
 CONTACT = "Әлия Нұрланқызы"  # Kazakh Cyrillic
-
-
-class Recorder:
-    """An SMTP handler that keeps what it receives; refuses the addresses in `refuse`."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], email.message.EmailMessage]] = []
-        self.refuse: set[str] = set()
-        self.delay = 0.0
-        self.quits = 0
-        self._lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)  # a slow server widens any race between workers
-        parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
-        with self._lock:
-            self.received.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-    async def handle_QUIT(self, server, session, envelope):
-        with self._lock:
-            self.quits += 1
-        return "221 Bye"
-
-    @property
-    def messages(self) -> list[email.message.EmailMessage]:
-        with self._lock:
-            return [m for _rcpt, m in self.received]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def outbox_id(msg: email.message.EmailMessage) -> int:
-    m = re.search(r"outbox-(\d+)", msg["Message-ID"])
-    assert m, msg["Message-ID"]
-    return int(m.group(1))
-
-
-def rows() -> list[OutboxMessage]:
-    from forum.db import db
-
-    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-@pytest.fixture()
-def smtp(app, monkeypatch):
-    handler = Recorder()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10)
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    try:
-        yield handler
-    finally:
-        controller.stop()
-
-
-@pytest.fixture()
-def smtp_down(app, monkeypatch):
-    """A port with nothing listening: bound but not listening, so connecting is refused at once."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-        monkeypatch.setitem(app.config, "MAIL_PORT", s.getsockname()[1])
-        yield
-
-
-@pytest.fixture()
-def frozen(monkeypatch):
-    """Move the worker's clock by hand: frozen.now = ...; starts a little after the real now."""
-
-    class Clock:
-        now = clock.now().replace(microsecond=0) + timedelta(seconds=5)
-
-    monkeypatch.setattr(clock, "now", lambda: Clock.now)
-    return Clock
 
 
 def registration_mails(db, n_delegates: int = 1):
