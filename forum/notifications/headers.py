@@ -14,7 +14,7 @@ from email.utils import formataddr
 
 MAX_LINE = 76
 # Generate with this policy: headers set here are already encoded and folded and must stay as they are.
-POLICY = policy.SMTP.clone(refold_source="none")
+POLICY = policy.default.clone(refold_source="none")  # smtplib sends with CRLF itself
 
 
 def _needs_encoding(value: str) -> bool:

@@ -32,7 +32,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -40,6 +40,7 @@ from flask import current_app
 
 from forum import clock
 from forum.db import db
+from forum.notifications import headers
 from forum.notifications.models import MailStatus, OutboxMessage
 
 # Seconds each SMTP socket operation may take. MAIL_LEASE_SECONDS must be well above it, and a
@@ -53,6 +54,7 @@ class Claimed:
 
     id: int
     to_addr: str
+    to_name: str
     subject: str
     body_text: str
     body_html: str
@@ -62,10 +64,13 @@ class Claimed:
 
 
 def build_email(msg: OutboxMessage | Claimed, sender: str) -> EmailMessage:
-    em = EmailMessage()
-    em["From"] = sender
-    em["To"] = msg.to_addr
-    em["Subject"] = msg.subject
+    # Subject and names in any script go through forum/notifications/headers.py, whose policy keeps
+    # them as encoded there: the standard library's own folding loses or doubles spaces in them.
+    em = EmailMessage(policy=headers.POLICY)
+    sender_name, sender_addr = parseaddr(sender)
+    headers.set_address(em, "From", sender_name, sender_addr or sender)
+    headers.set_address(em, "To", msg.to_name, msg.to_addr)
+    headers.set_header(em, "Subject", msg.subject)
     em["Date"] = formatdate(localtime=False)
     em["Message-ID"] = make_msgid(idstring=f"outbox-{msg.id}")
     em.set_content(msg.body_text)  # utf-8 by default: Cyrillic and Japanese survive
@@ -154,7 +159,7 @@ def claim_due(batch: int, token: str) -> list[Claimed]:
         msg.status = MailStatus.SENDING
         msg.claimed_by = token
         msg.lease_expires_at = lease_until
-        claimed.append(Claimed(msg.id, msg.to_addr, msg.subject, msg.body_text, msg.body_html or "",
+        claimed.append(Claimed(msg.id, msg.to_addr, msg.to_name or "", msg.subject, msg.body_text, msg.body_html or "",
                                msg.language, msg.attempts, lease_until))
     # The commit ends the transaction and hands the connection back to the pool: nothing is held
     # while we send. (Touching an ORM object after this would begin a new one: we use `claimed`.)

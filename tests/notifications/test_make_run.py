@@ -79,7 +79,7 @@ def test_make_run_serves_and_sends_mail_to_the_instance_mail_folder(tmp_path):
         mail = instance / "mail"
         [eml] = wait_for(".eml file", lambda: sorted(mail.glob("*.eml")), proc, log, limit=60)
         msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
-        assert msg["To"] == "delegate@example.org"
+        assert msg["To"].addresses[0].addr_spec == "delegate@example.org"
         assert f"{base}/password/set/" in msg.get_body(("plain",)).get_content()  # links carry the port served
 
         output = log.read_text()

@@ -41,12 +41,13 @@ def test_send_due_delivers_each_queued_mail_once_with_unicode_intact(app, db, sm
     assert send_due() == (3, 0)
 
     assert len(smtp.received) == 3
-    by_to = {m["To"]: (rcpt, m) for rcpt, m in smtp.received}
+    by_to = {m["To"].addresses[0].addr_spec: (rcpt, m) for rcpt, m in smtp.received}
     assert set(by_to) == set(queued)
     contact_rcpt, to_contact = by_to[company.contact_email]
     assert contact_rcpt == [company.contact_email]
     assert to_contact["Subject"] == f"Registration received: {JA_TITLE}"
     assert to_contact["From"] == app.config["MAIL_SENDER"]
+    assert to_contact["To"].addresses[0].display_name == CONTACT  # the name as the person wrote it
     text = to_contact.get_body(("plain",)).get_content()
     assert f"Dear {CONTACT}," in text
     assert company.legal_name in text  # 株式会社テスト…
@@ -118,7 +119,7 @@ def test_refused_recipient_is_retried_later_and_does_not_hold_up_the_others(db, 
 
     assert send_due() == (2, 1)
 
-    assert sorted(m["To"] for m in smtp.messages) == sorted([company.contact_email, company.delegates[1].email])
+    assert sorted(m["To"].addresses[0].addr_spec for m in smtp.messages) == sorted([company.contact_email, company.delegates[1].email])
     [refused] = [r for r in rows() if r.to_addr == bad]
     assert refused.status is MailStatus.QUEUED
     assert refused.attempts == 1
@@ -223,7 +224,7 @@ def test_without_mail_server_the_worker_writes_eml_files(app, db, tmp_path, monk
     parsed = {}
     for p in files:
         m = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-        parsed[m["To"]] = m
+        parsed[m["To"].addresses[0].addr_spec] = m
     assert set(parsed) == {company.contact_email, company.delegates[0].email}
     to_contact = parsed[company.contact_email]
     assert to_contact["Subject"] == f"Registration received: {JA_TITLE}"
