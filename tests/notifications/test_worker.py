@@ -66,8 +66,7 @@ def test_send_due_delivers_each_queued_mail_once_with_unicode_intact(app, db, sm
 
 
 def test_sent_mail_says_which_language_it_is_in(db, smtp):
-    """PRODUCTION BUG (fails today): build_email sets Content-Language before set_content(),
-    and set_content() clears every Content-* header, so the header never goes out."""
+    """Content-Language must be set after set_content(), which clears every Content-* header."""
     user = f.user(email="tanaka@example.jp", name="田中 一郎", language="ja")
     mail.queue("password_reset", to=user.email, language="ja", user=user, link="http://forum.test/x")
     db.session.commit()
@@ -305,9 +304,8 @@ def test_cli_worker_once_sends_what_is_due_and_exits(app, db, smtp):
 
 
 def test_cli_worker_once_ends_its_smtp_session_politely(app, db, smtp):
-    """PRODUCTION BUG (fails today): send_due() makes its own Transport when none is given (as
-    `forum worker --once` does) and never closes it: no QUIT, the socket is left to the garbage
-    collector (ResourceWarning: unclosed socket)."""
+    """send_due() makes its own Transport when none is given (as `forum worker --once` does) and
+    must close it: QUIT, not a socket left to the garbage collector (ResourceWarning)."""
     registration_mails(db)
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.output.strip() == "2 sent, 0 failed"
