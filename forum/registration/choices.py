@@ -78,10 +78,6 @@ def category_label(value: str) -> str:
     return str(CATEGORIES.get(value, value))
 
 
-def category_choices() -> list[tuple[str, str]]:
-    return list(CATEGORIES.items())
-
-
 SPOKEN_LANGUAGES = ("kk", "ru", "uz", "ky", "tg", "tk", "ja", "en", "zh", "ko", "tr", "de", "fr")
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context,
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, stream_with_context,
                    url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -48,7 +48,8 @@ def _trail(reg: Registration) -> list:
 def registrations(slug: str):
     forum = _forum(slug)
     f = queries.Filters.from_args(request.args)
-    page = db.paginate(queries.registrations(forum.id, f), per_page=50, max_per_page=200, error_out=False)
+    page = db.paginate(queries.registrations(forum.id, f), per_page=current_app.config["PER_PAGE"], max_per_page=200,
+                       error_out=False)
     return render_template(
         "review/registrations.html", forum=forum, page=page, filters=f, counts=queries.state_counts(forum.id),
         bulk_form=BulkForm(), countries=choices.country_list(), sectors=choices.sector_choices(),

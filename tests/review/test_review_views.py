@@ -187,3 +187,14 @@ def test_forum_create_and_edit_with_local_times(client, db, login, post):
     assert r.status_code == 302 and db.session.get(Forum, forum.id).capacity == 450
     r = post("/manage/forums/new", dict(data, title="Copy"))
     assert 'Another forum already uses this address.' in r.get_data(as_text=True)
+
+
+def test_page_size_is_the_configured_one(app, client, db, login, monkeypatch):
+    forum = f.forum(slug="astana")
+    for _ in range(3):
+        f.company(forum, 10)
+    monkeypatch.setitem(app.config, "PER_PAGE", 12)
+    login(f.organizer())
+    pages = [client.get(f"/manage/astana/registrations?page={n}").get_data(as_text=True).count('name="ids"')
+             for n in (1, 2, 3)]
+    assert pages == [12, 12, 6]
