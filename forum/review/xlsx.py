@@ -240,7 +240,7 @@ def _escape_attr(value: str) -> str:
             .replace('"', "&quot;"))
 
 
-def _buffered(raw: IO[bytes], size: int = 256 * 1024):
+def _buffered(raw: IO[bytes], size: int = 64 * 1024):
     """A text writer that encodes and hands `raw` about `size` characters at a time; None flushes.
     (Writing to a ZIP entry per row costs a deflate call per row.)"""
     buf: list[str] = []
