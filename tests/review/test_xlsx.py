@@ -55,6 +55,10 @@ HOSTILE = [
 def test_hostile_strings_come_back_exactly():
     body = write(["#", "value"], [[i, v] for i, v in enumerate(HOSTILE)])
     assert cells(body)[1:] == [[i, v] for i, v in enumerate(HOSTILE)]
+    # openpyxl keeps edge spaces anyway; Excel and LibreOffice keep them only when told to.
+    texts = list(sheet_xml(body).iter(M + "t"))
+    assert len(texts) == len(HOSTILE) + 2
+    assert {t.get("{http://www.w3.org/XML/1998/namespace}space") for t in texts} == {"preserve"}
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -190,17 +194,17 @@ def test_column_widths_sample_only_the_first_rows():
     assert load_workbook(io.BytesIO(write(["h"], rows))).active.column_dimensions["A"].width == 42
 
 
-@pytest.mark.parametrize("name", ["", "a" * 32, "a/b", "a:b", "[x]", "what?", "a*b", "a\\b", "'quoted'"])
+@pytest.mark.parametrize("name", ["", "a" * 32, "a/b", "a:b", "[x]", "what?", "a*b", "a\\b", "'quoted", "quoted'"])
 def test_sheet_names_excel_refuses_are_refused(name):
     with pytest.raises(ValueError):
         write(["a"], [], sheet=name)
 
 
-def test_sheet_name_with_an_apostrophe_and_ampersand():
-    body = write(["a"], [[1]], sheet="O'Brien & Co")
-    assert load_workbook(io.BytesIO(body)).sheetnames == ["O'Brien & Co"]
+def test_sheet_name_with_an_apostrophe_ampersand_and_quotes():
+    body = write(["a"], [[1]], sheet='O\'Brien & "Co" <1>')
+    assert load_workbook(io.BytesIO(body)).sheetnames == ['O\'Brien & "Co" <1>']
     [name] = part(body, "xl/workbook.xml").iterfind("m:definedNames/m:definedName", NS)
-    assert name.text == "'O''Brien & Co'!$A$1:$A$2"
+    assert name.text == "'O''Brien & \"Co\" <1>'!$A$1:$A$2"
 
 
 # --- the package --------------------------------------------------------------------------------
