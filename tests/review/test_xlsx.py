@@ -2,10 +2,13 @@
 are valid and in the schema's order, and memory does not grow with the rows."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import enum
 import io
+import shutil
 import struct
+import subprocess
 import tracemalloc
 import xml.etree.ElementTree as ET
 import zipfile
@@ -286,3 +289,24 @@ def test_any_rows_round_trip_through_openpyxl(rows):
     assert got[0] == header
     assert got[1:] == [[expected(v) for v in r] + [None] * (width - len(r)) for r in rows]
     assert ws.auto_filter.ref == f"A1:{xlsx.column_letter(width - 1)}{len(rows) + 1}"
+
+
+# --- another reader: LibreOffice, where installed --------------------------------------------------
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_reads_the_same_values_as_the_csv(tmp_path):
+    """Excel cannot run here; LibreOffice is the second opinion on the file (not only openpyxl's)."""
+    from forum.review.exports import HEADER, to_csv, to_xlsx
+
+    people = ["髙橋 一郎", "Сәуле Тоғжанқызы ә ғ қ ң ө ұ ү һ і", "Oʻrinboyev Gʻayrat", "😀 <b>&amp;</b> ]]>",
+              "  spaced  ", "two\nlines", "=1+1", "x" * 300]
+    rows = [tuple([i] + [p] * (len(HEADER) - 1)) for i, p in enumerate(people, 1)]
+    (tmp_path / "r.xlsx").write_bytes(to_xlsx(rows))
+    # 44 = comma, 34 = double quote, 76 = UTF-8; the rest: as shown (cells are text), one sheet.
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+                    "--outdir", str(tmp_path), str(tmp_path / "r.xlsx")], check=True, capture_output=True, timeout=120)
+    [out] = tmp_path.glob("r*.csv")
+    got = list(csv.reader(io.StringIO(out.read_text("utf-8"), newline="")))
+    expected = list(csv.reader(io.StringIO(to_csv(rows).decode("utf-8-sig"), newline="")))
+    assert got == expected
