@@ -1,15 +1,18 @@
 """The registration list as CSV (Excel-safe) or XLSX. Plain rows in, bytes or chunks of bytes out.
 
-Both formats stream: CSV is encoded a batch of rows at a time, XLSX is written by openpyxl's
-write-only mode to a temporary file that is then read back in chunks. Memory stays flat in the
-number of rows (20,000 delegates in one forum is a real size).
+Both formats stream: CSV is encoded a batch of rows at a time, XLSX is written by a small streaming
+writer of our own (forum.review.xlsx) to a temporary file that is then read back in chunks. Memory
+stays flat in the number of rows (20,000 delegates in one forum is a real size).
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from typing import IO, Iterable, Iterator, NamedTuple, Sequence
+
+from forum.review import xlsx
 
 HEADER = (
     "ID", "State", "Late", "Category", "Full name", "Name (Latin)", "Position", "E-mail", "Phone", "Languages",
@@ -17,6 +20,11 @@ HEADER = (
 )
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The characters openpyxl's ILLEGAL_CHARACTERS_RE matches: C0 controls but tab, LF and CR.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# ...and the rest of what XML 1.0 cannot carry: lone surrogates, U+FFFE, U+FFFF.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+SHEET = "Registrations"
 BOM = b"\xef\xbb\xbf"  # makes Excel read UTF-8: Cyrillic and Japanese open correctly
 CHUNK_BYTES = 64 * 1024
 
@@ -90,27 +98,18 @@ def to_csv(data: Iterable[Sequence]) -> bytes:
 
 
 def write_xlsx(data: Iterable[Sequence], out: IO[bytes]) -> None:
-    """The workbook, written row by row (openpyxl's write-only mode) to a binary file."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
+    """The workbook, written row by row (forum.review.xlsx) to a seekable binary file."""
+    xlsx.write(out, HEADER, (neutralised(_without_controls(row)) for row in data), sheet=SHEET)
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Registrations")
-    ws.freeze_panes = "A2"  # before the first row: write-only sheets write their views first
-    bold = Font(bold=True)
-    header = []
-    for name in HEADER:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    for row in data:
-        # Control characters (a pasted Word line break) are illegal in XLSX; strip them first, so
-        # that "\x0b=1+1" is neutralised as the formula it becomes.
-        ws.append(neutralised([ILLEGAL_CHARACTERS_RE.sub(" ", v) if isinstance(v, str) else v for v in row]))
-    wb.save(out)
+
+def _without_controls(row: Sequence) -> Sequence:
+    # Control characters (a pasted Word line break) cannot be stored in XLSX; each becomes a space,
+    # as openpyxl did, and what else XML cannot carry (U+FFFE) goes, before neutralising: so that
+    # "\x0b=1+1" and "\ufffe=1+1" are neutralised as the formulas they become.
+    # One search of the row's text first: almost no row has any.
+    if _UNSAFE.search("".join([v for v in row if isinstance(v, str)])) is None:
+        return row
+    return [xlsx.fit(_CONTROL.sub(" ", v)) if isinstance(v, str) else v for v in row]
 
 
 def xlsx_chunks(data: Iterable[Sequence], chunk_bytes: int | None = None) -> Iterator[bytes]:
