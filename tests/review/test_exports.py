@@ -111,8 +111,8 @@ def test_to_xlsx_has_the_header_row_and_the_values():
 
 
 def test_to_xlsx_survives_control_characters_pasted_into_a_field():
-    """PRODUCTION BUG (fails today): Word's manual line break pastes as \\x0b; nfc() keeps it,
-    and openpyxl refuses such characters, so the whole export fails."""
+    """Word's manual line break pastes as \\x0b and nfc() keeps it; XML refuses such characters, so
+    the export turns them into spaces (and only then neutralises a formula they hid)."""
     body = to_xlsx([sample_row(1, **{"Position": "Director\x0bSales"}),
                     sample_row(2, **{"Company": "\x0b=1+1"})])
     wb = load_workbook(io.BytesIO(body))
@@ -309,7 +309,8 @@ def test_organizer_downloads_xlsx_with_filters(client, login, listing):
 
 
 def test_xlsx_export_with_a_pasted_control_character_still_downloads(client, login, db):
-    """PRODUCTION BUG (fails today, 500): see test_to_xlsx_survives_control_characters_pasted_into_a_field."""
+    """The export view with a pasted control character answers 200: see
+    test_to_xlsx_survives_control_characters_pasted_into_a_field."""
     forum = f.forum(slug="vt")
     org = f.organizer()
     f.registration_(forum, delegates=[f.delegate_input(position="Director\x0bSales")])
