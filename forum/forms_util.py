@@ -38,3 +38,19 @@ def apply_errors(form: Form, errors: dict[str, str]) -> list[str]:
         elif not field.errors:
             field.errors = [message]
     return orphans
+
+
+def show_error(form: Form, error) -> bool:
+    """A service's DomainError next to its field when the form has that field, else as a flash message.
+
+    Returns True when it went next to a field (the input was wrong: 422) and False otherwise (the
+    request was fine but the action is not possible now: 409).
+    """
+    from flask import flash
+
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        flash(error.message, "error")
+        return False
+    field.errors = [error.message]
+    return True

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from forum.db import db
 from forum.errors import DomainError
-from forum.forms_util import apply_errors
+from forum.forms_util import apply_errors, show_error
 from forum.forums import cancellation, services
 from forum.forums.forms import CancelForumForm, ForumForm
 from forum.forums.models import Forum, ForumStatus
@@ -83,12 +83,7 @@ def cancel(slug: str):
             done = cancellation.cancel(forum, reason=form.reason.data, confirmed=form.confirm.data, by=current_user)
         except DomainError as e:
             db.session.rollback()
-            field = getattr(form, e.field, None) if e.field else None
-            if field is not None:
-                field.errors = [e.message]
-            else:
-                flash(e.message, "error")
-            status = 409 if field is None else 422
+            status = 422 if show_error(form, e) else 409
         else:
             db.session.commit()
             flash(ngettext("The forum is cancelled. %(num)d registration was cancelled; the e-mails are queued.",

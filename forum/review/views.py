@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from forum.audit import services as audit
 from forum.db import db, writes
+from forum.forms_util import show_error
 from forum.errors import DomainError
 from forum.forums.models import Forum
 from forum.registration import choices
@@ -116,10 +117,7 @@ def decide(slug: str, reg_id: int):
                             override_capacity=form.override_capacity.data)
         except DomainError as e:
             db.session.rollback()
-            if e.field == "reason":
-                form.reason.errors = [e.message]
-            else:
-                flash(e.message, "error")
+            show_error(form, e)
         else:
             db.session.commit()
             flash(_("%(name)s is now %(state)s.", name=reg.full_name, state=state_label(reg.state)), "success")
@@ -150,12 +148,7 @@ def invitations(slug: str):
                 language=form.language.data,
             )
         except DomainError as e:
-            field = getattr(form, e.field, None) if e.field else None
-            if field is not None:
-                field.errors = [e.message]
-            else:
-                flash(e.message, "error")
-            status = 422
+            status = 422 if show_error(form, e) else 409
         else:
             db.session.commit()
             flash(_("Invitation created. The e-mail with the link is on its way to %(email)s.", email=inv.email), "success")

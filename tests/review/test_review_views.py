@@ -198,3 +198,16 @@ def test_page_size_is_the_configured_one(app, client, db, login, monkeypatch):
     pages = [client.get(f"/manage/astana/registrations?page={n}").get_data(as_text=True).count('name="ids"')
              for n in (1, 2, 3)]
     assert pages == [12, 12, 6]
+
+
+def test_inviting_to_a_cancelled_forum_is_refused_with_the_reason_and_nothing_saved(client, db, login, post):
+    from forum.forums.models import ForumStatus
+    from forum.registration.models import LateInvitation
+
+    f.forum(slug="gone", status=ForumStatus.CANCELLED)
+    login(f.organizer())
+    r = post("/manage/gone/invitations", {"company_name": "Mitsui", "email": "kato@mitsui.jp", "days_valid": "7",
+                                           "language": "ja"})
+    assert r.status_code == 409
+    assert "Registration for this forum is not possible any more." in r.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LateInvitation)) == 0
