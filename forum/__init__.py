@@ -30,6 +30,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'forum.sqlite'}"
     if not app.config.get("MAIL_FOLDER"):
         app.config["MAIL_FOLDER"] = str(Path(app.instance_path) / "mail")
+    config_mod.ensure_secret_key(app.config, app.instance_path)
     config_mod.check_production(app.config)
     if app.config["PROXY_COUNT"] > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix

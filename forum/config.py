@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+from pathlib import Path
 from typing import Any
 
 from forum import languages
 
 
 class Defaults:
-    SECRET_KEY = "dev-only-insecure-key"
+    # No built-in key: FORUM_SECRET_KEY (or instance/config.py), else a random key the factory
+    # generates once into instance/secret_key (outside production only). See ensure_secret_key().
+    SECRET_KEY: str | None = None
     # The embedded default; the factory fills in the instance folder's path.
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
@@ -59,13 +63,17 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_HTTPONLY = True
     PER_PAGE = 50
     # No form here needs more than a few kilobytes (ten delegates); larger bodies get the 413 page.
     MAX_CONTENT_LENGTH = 1024 * 1024
     # Static files (Bootstrap, our CSS) are cached an hour: fewer round trips on a venue network.
     SEND_FILE_MAX_AGE_DEFAULT = 3600
 
-    ENV_NAME = "development"  # "production" refuses the default secret key
+    ENV_NAME = "development"  # "production": needs a real FORUM_SECRET_KEY, Secure cookies, HSTS
+    # Sent in production only (browsers ignore it over plain HTTP anyway).
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 def _coerce(raw: str, current: Any) -> Any:
@@ -94,9 +102,78 @@ class InsecureConfig(RuntimeError):
     pass
 
 
-def check_production(config: dict[str, Any]) -> None:
-    if config.get("ENV_NAME") == "production" and config.get("SECRET_KEY") in {None, "", Defaults.SECRET_KEY}:
+# Keys that were ever public: the built-in key of earlier versions, and what people type when told
+# to "set a secret". A session or password link signed with one of these can be forged by anyone.
+OLD_BUILT_IN_KEY = "dev-only-insecure-key"
+WELL_KNOWN_KEYS = frozenset({
+    OLD_BUILT_IN_KEY, "changeme", "change-me", "change_me", "changeit", "secret", "secret-key", "secret_key",
+    "secretkey", "mysecret", "my-secret", "dev", "development", "test", "testing", "default", "password",
+    "insecure", "forum", "flask", "key", "your-secret-key", "replace-me", "xxx",
+})
+MIN_PRODUCTION_KEY_LENGTH = 32
+SECRET_KEY_FILE = "secret_key"
+
+
+def is_well_known_key(key: str) -> bool:
+    return key.strip().lower() in WELL_KNOWN_KEYS
+
+
+def ensure_secret_key(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> None:
+    """Outside production, without a configured key: the instance folder's generated key (made once)."""
+    if config.get("SECRET_KEY") or config.get("ENV_NAME") == "production":
+        return
+    config["SECRET_KEY"] = instance_secret_key(Path(instance_path))
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """The key in instance/secret_key, created on first use (mode 0600).
+
+    Several processes may start at once (gunicorn workers, `make run`'s server and worker): each
+    writes a candidate to its own temporary file and links it into place; a link never replaces an
+    existing file, so the first one wins and everyone reads that one back.
+    """
+    path = instance_path / SECRET_KEY_FILE
+    if not path.exists():
+        tmp = instance_path / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(8)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process was first: use its key
+        finally:
+            tmp.unlink(missing_ok=True)
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < MIN_PRODUCTION_KEY_LENGTH or is_well_known_key(key):
+        raise InsecureConfig(f"{path} does not hold a usable secret key: delete it and a new one is generated.")
+    return key
+
+
+def check_secret_key(config: dict[str, Any]) -> None:
+    """A key anyone knows is refused everywhere; production also refuses an empty or short one."""
+    key = config.get("SECRET_KEY") or ""
+    if not isinstance(key, str):
+        key = key.decode() if isinstance(key, bytes) else str(key)
+    hint = "(for example: python3 -c 'import secrets; print(secrets.token_hex(32))')"
+    if key and is_well_known_key(key):
+        raise InsecureConfig(f"Refusing a well-known secret key ({key!r}): anyone could forge sessions and "
+                             f"password links. Set FORUM_SECRET_KEY to a random value {hint}, or remove it "
+                             f"outside production to have one generated into the instance folder.")
+    if config.get("ENV_NAME") == "production" and len(key) < MIN_PRODUCTION_KEY_LENGTH:
         raise InsecureConfig(
-            "Refusing to start in production without a real secret key: set FORUM_SECRET_KEY "
-            "(for example: python3 -c 'import secrets; print(secrets.token_hex(32))')."
+            f"Refusing to start in production without a real secret key of at least {MIN_PRODUCTION_KEY_LENGTH} "
+            f"characters: set FORUM_SECRET_KEY {hint}."
         )
+
+
+def check_production(config: dict[str, Any]) -> None:
+    """Refuse an unsafe key; in production, cookies only over HTTPS."""
+    check_secret_key(config)
+    if config.get("ENV_NAME") == "production":
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+        config["PREFERRED_URL_SCHEME"] = "https"
