@@ -141,7 +141,7 @@ def measure(db_url: str, org_id: int, url: str, warm_url: str, repeat: int, trac
     app = make_app(db_url)
     client = app.test_client()
     with client.session_transaction() as s:
-        s["_user_id"] = str(org_id)
+        s["_user_id"] = f"{org_id}:0"  # "<id>:<session generation>"; a fresh organizer has generation 0
         s["_fresh"] = True
     _request(client, warm_url)
     _reset_peak_rss()

@@ -95,12 +95,13 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
 
+    from forum.accounts import services as accounts
     from forum.accounts.models import User
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    def load_user(session_id: str) -> User | None:
+        # "<id>:<session generation>" from the session or the remember-me cookie; a stale generation is refused.
+        return accounts.user_for_session(session_id)
 
     # Import every model so metadata is complete for Alembic and create_all.
     from forum import models  # noqa: F401

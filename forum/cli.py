@@ -48,6 +48,27 @@ def create_user(email: str, name: str, role: str, language: str) -> None:
     click.echo(f"Created {user.role.value} {user.email}")
 
 
+@user_group.command("deactivate")
+@click.option("--email", required=True)
+@click.option("--reason", default="", help="Kept in the audit log.")
+@with_appcontext
+def deactivate_user(email: str, reason: str) -> None:
+    """Disable an account: it can no longer sign in, and every session and remember-me cookie ends now."""
+    from forum.accounts import services
+    from forum.db import db
+    from forum.errors import DomainError
+
+    user = services.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the e-mail address {email}")
+    try:
+        services.deactivate(user, by=None, reason=reason)
+    except DomainError as e:
+        raise click.ClickException(e.message)
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}; its sessions have ended.")
+
+
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Send what is due now and exit.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls when idle.")

@@ -105,7 +105,7 @@ def csrf_token(client, url: str = "/") -> str:
 def login(client):
     def _login(user):
         with client.session_transaction() as s:
-            s["_user_id"] = str(user.id)
+            s["_user_id"] = user.get_id()  # "<id>:<session generation>", as Flask-Login stores it
             s["_fresh"] = True
         _db.session.commit()
         return user

@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash
 
 from forum import clock
 from forum.accounts.models import LANGUAGES, User
 from forum.audit import services as audit
 from forum.db import db, nfc
-from forum.errors import InvalidInput, NotAllowed
+from forum.errors import InvalidInput, InvalidState, NotAllowed
 from forum.notifications import services as mail
 from forum.security import Role
 from forum.urls import external_url
@@ -61,11 +63,28 @@ def check_password_strength(password: str) -> None:
         )
 
 
+# The hash of a random password nobody knows, made as werkzeug makes every new one (same method and
+# cost; tests/accounts/test_sessions.py checks that they still agree). Sign-in checks an unknown
+# account, or one without a password yet, against it: the same work as for a real account, so the
+# time taken does not tell who has an account.
+DUMMY_PASSWORD_HASH = (
+    "scrypt:32768:8:1$pSnpVOgiMdZFN4v2$e577c1a6038b40fe9e199f41944409736461d86553894030950554c2823dbbd9"
+    "fcd581567aaf70626df7b21d5efc93b430fb9a2abf2cc2842186d7e341542db0"
+)
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """Exactly one hash check, whether or not the account exists or has a password."""
+    stored = user.password_hash if user is not None else None
+    matches = check_password_hash(stored or DUMMY_PASSWORD_HASH, password)
+    return matches and bool(stored)
+
+
 def authenticate(email: str, password: str, *, address: str | None = None) -> User:
     """The user, or NotAllowed. Every attempt, failed or not, is audited: the caller commits either way."""
     user = find_by_email(email)
-    # Same message whether the e-mail is unknown or the password wrong: no account probing.
-    if user is None or not user.check_password(password):
+    # Same message (and the same work) whether the e-mail is unknown or the password wrong: no account probing.
+    if not _password_matches(user, password):
         _audit_sign_in(user, email, address, "sign_in_failed")
         raise NotAllowed(_("E-mail or password is not correct."), code="bad_login")
     if not user.active:
@@ -80,6 +99,46 @@ def _audit_sign_in(user: User | None, email: str, address: str | None, action: s
     # An unknown address has no user row: subject 0, with the address typed kept in the details.
     audit.record(subject_type="user", subject_id=user.id if user else 0, action=action, actor=user,
                  email=normalize_email(email)[:254], address=address or "", **details)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+# Every session and remember-me cookie carries "<user id>:<session generation>" (User.get_id).
+# Raising the generation ends all of them at once: on sign-out, when a password is set or reset,
+# and when an account is deactivated. A cookie with another generation, or without one, is refused.
+
+_SESSION_ID = re.compile(r"([0-9]{1,18}):([0-9]{1,18})", re.ASCII)
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The active user a session or remember-me cookie names, if its generation is still current."""
+    m = _SESSION_ID.fullmatch(session_id or "")
+    if m is None:
+        return None
+    user = db.session.get(User, int(m.group(1)))
+    if user is None or not user.active or user.session_generation != int(m.group(2)):
+        return None
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Every session and remember-me cookie of this user stops working (the next request is anonymous)."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def sign_out(user: User, *, address: str | None = None) -> None:
+    """Signing out on one device signs out everywhere, remember-me cookies included; audited."""
+    end_all_sessions(user)
+    audit.record(subject_type="user", subject_id=user.id, action="signed_out", actor=user, address=address or "")
+
+
+def deactivate(user: User, *, by: User | None, reason: str = "") -> None:
+    """The account can no longer sign in, and its sessions end now; audited (by None: the command line)."""
+    if not user.active:
+        raise InvalidState(_("This account is already disabled."), code="already_disabled")
+    user.active = False
+    end_all_sessions(user)
+    audit.record(subject_type="user", subject_id=user.id, action="deactivated", actor=by,
+                 from_state="active", to_state="disabled", reason=reason)
 
 
 def language_after_sign_in(user: User, chosen: str | None) -> str:
@@ -141,6 +200,8 @@ def set_password(user: User, password: str, *, purpose: str = "set", address: st
     """Set a password from a link ('set' for a new account, 'reset' after 'forgot password'); audited."""
     check_password_strength(password)
     user.set_password(password)
+    # Whoever held a session (or a stolen remember-me cookie) is out; the caller signs this browser in again.
+    end_all_sessions(user)
     audit.record(subject_type="user", subject_id=user.id, action="password_" + ("reset" if purpose == "reset" else "set"),
                  actor=user, address=address or "")
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -48,8 +48,13 @@ def _limited(limits):
 
 
 def _signed_in(user, remember: bool = False) -> None:
-    """Start the session; a language chosen before signing in is kept and saved to the account."""
-    session["lang"] = services.language_after_sign_in(user, session.get("lang"))
+    """Start a new session: nothing of the anonymous one survives (its CSRF token included, so a
+    token planted or read before sign-in is useless after it) but the language chosen before signing
+    in, which is kept and saved to the account."""
+    lang = services.language_after_sign_in(user, session.get("lang"))
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF's copy for this request
+    session["lang"] = lang
     login_user(user, remember=remember)
 
 
@@ -75,6 +80,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        services.sign_out(current_user, address=request.remote_addr)
+        db.session.commit()
     logout_user()
     session.pop("lang", None)
     flash(_("You have signed out."), "info")

@@ -181,7 +181,7 @@ def test_sign_ins_and_password_changes_are_audited(client, db, post):
     rows = db.session.execute(sa.select(AuditEntry.action, AuditEntry.subject_id, AuditEntry.actor_id, AuditEntry.details)
                               .where(AuditEntry.subject_type == "user").order_by(AuditEntry.id)).all()
     assert [(r.action, r.subject_id, r.actor_id) for r in rows] == [
-        ("sign_in_failed", uid, uid), ("sign_in_failed", 0, None), ("signed_in", uid, uid),
+        ("sign_in_failed", uid, uid), ("sign_in_failed", 0, None), ("signed_in", uid, uid), ("signed_out", uid, uid),
         ("password_reset_requested", uid, None), ("password_reset", uid, uid),
     ]
     assert rows[1].details["email"] == "ghost@example.org" and rows[0].details["address"] == "127.0.0.1"
