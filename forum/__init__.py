@@ -42,6 +42,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
+    from forum import security_headers
+
+    security_headers.init_app(app)
 
     from forum.errors import register_error_handlers
 

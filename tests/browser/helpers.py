@@ -88,7 +88,17 @@ def sakura(email_tag: str = "") -> Company:
 
 
 def watch(page, live_server, problems: list[str]) -> None:
-    """Collect what a user would notice as broken: server errors, missing files, script errors."""
+    """Collect what a user would notice as broken: server errors, missing files, script errors, and
+    anything the Content-Security-Policy refused (Chromium reports that as a console error).
+
+    "Failed to load resource" console errors are left out: Chromium logs one for every 4xx page (a
+    form refused with 422 is expected), and the ones that matter (5xx, a missing static file) are
+    caught from the responses above.
+    """
+
+    def on_console(message):
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console error: {message.text}")
 
     def on_response(response):
         if not response.url.startswith(live_server.url):
@@ -97,6 +107,7 @@ def watch(page, live_server, problems: list[str]) -> None:
             problems.append(f"{response.status} {response.request.method} {response.url}")
 
     page.on("response", on_response)
+    page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"JavaScript error: {exc}"))
     page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url} {req.failure}")
             if req.url.startswith(live_server.url) else None)
