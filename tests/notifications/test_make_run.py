@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 
 from tests.notifications.smtp import free_port
 
@@ -80,7 +81,12 @@ def test_make_run_serves_and_sends_mail_to_the_instance_mail_folder(tmp_path):
         [eml] = wait_for(".eml file", lambda: sorted(mail.glob("*.eml")), proc, log, limit=60)
         msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
         assert msg["To"].addresses[0].addr_spec == "delegate@example.org"
-        assert f"{base}/password/set/" in msg.get_body(("plain",)).get_content()  # links carry the port served
+        body = msg.get_body(("plain",)).get_content()
+        assert f"{base}/password/set/" in body  # links carry the port served
+        # No key configured: make run generated one into the instance folder and signs with it.
+        key = (instance / "secret_key").read_text().strip()
+        token = re.search(r"/password/set/(\S+)", body).group(1)
+        assert URLSafeTimedSerializer(key, salt="forum.password").loads(token)["u"]
 
         output = log.read_text()
         assert f"links in mail use {base}" in output
