@@ -111,6 +111,9 @@ def demo(if_empty: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from forum.notifications.cli import mail_group
+
     app.cli.add_command(user_group)
     app.cli.add_command(worker)
     app.cli.add_command(demo)
+    app.cli.add_command(mail_group)

@@ -35,8 +35,11 @@ class Defaults:
     MAIL_USE_SSL = False
     MAIL_SENDER = "Forum <noreply@forum.local>"
     MAIL_MAX_ATTEMPTS = 8
+    # Seconds each SMTP socket operation may take: a server that accepts the connection and never
+    # answers costs the worker this long, then the message is retried later.
+    MAIL_TIMEOUT = 30
     # How long a worker's claim on a message holds. A worker that dies mid-send leaves its claims
-    # to expire; then they are sent again. Must be well above the SMTP timeout (30 s per step).
+    # to expire; then they are sent again. Must be well above MAIL_TIMEOUT.
     MAIL_LEASE_SECONDS = 300
     MAIL_FOLDER: str | None = None
 

@@ -90,3 +90,23 @@ def test_my_page_does_not_grow_with_companies_and_registrations(client, db, logi
         login(contact)
         counts.append(statements_for(client, "/my"))
     assert counts[0] == counts[1]
+
+
+def test_mail_page_does_not_grow_with_messages(client, db, login):
+    from forum.notifications.models import MailStatus, OutboxMessage
+
+    statuses = list(MailStatus)
+    login(f.organizer())
+    counts = []
+    for n in (1, 20):
+        forum = f.forum()
+        for i in range(n):
+            status = statuses[i % len(statuses)] if n > 1 else MailStatus.FAILED
+            db.session.add(OutboxMessage(
+                template=("delegate_registered", "approved", "password_reset")[i % 3], to_addr=f"p{i}@example.kz",
+                to_name="Ерлан Қасымов", subject="Subject", body_text="Body\n", status=status, forum_id=forum.id,
+                last_error="SMTPServerDisconnected: timed out" if status is MailStatus.FAILED else "",
+                sent_at=forum.starts_at if status is MailStatus.SENT else None,
+            ))
+        counts.append(statements_for(client, f"/manage/{forum.slug}/mail"))
+    assert counts[0] == counts[1], f"mail: {counts[0]} statements with 1 row, {counts[1]} with 20"

@@ -12,8 +12,11 @@ goes through three short transactions:
 3. Record the result, only `WHERE claimed_by = <our token> AND status = 'sending'`: a worker
    whose lease ran out and whose message someone else claimed cannot overwrite that result.
 
-A worker does not start a send when less than the SMTP timeout is left of its lease: it gives
-the rest of its batch back to the queue, to be claimed afresh.
+Every SMTP socket operation gives up after MAIL_TIMEOUT seconds (default 30): a server that
+accepts the connection and then never answers costs one failed attempt, retried with backoff like
+any other failure, and never more than that wait. A worker does not start a send when less than
+the SMTP timeout is left of its lease: it gives the rest of its batch back to the queue, to be
+claimed afresh.
 
 A worker that dies leaves its claims to expire; an expired claim is due again. Reclaiming it
 counts the lost attempt (the dead worker may have crashed *because* of that message), so a
@@ -43,9 +46,14 @@ from forum.db import db
 from forum.notifications import headers
 from forum.notifications.models import MailStatus, OutboxMessage
 
-# Seconds each SMTP socket operation may take. MAIL_LEASE_SECONDS must be well above it, and a
-# worker does not start a send when less than this is left of its lease.
-SMTP_TIMEOUT = 30
+
+def smtp_timeout(config) -> float:
+    """Seconds each SMTP socket operation may take (MAIL_TIMEOUT). MAIL_LEASE_SECONDS must be well
+    above it, and a worker does not start a send when less than this is left of its lease."""
+    timeout = float(config["MAIL_TIMEOUT"])
+    if not timeout > 0:  # 0 would make the socket non-blocking, None would wait for ever
+        raise ValueError("MAIL_TIMEOUT must be a positive number of seconds")
+    return timeout
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,8 @@ class Transport:
             return
         if self._smtp is None:
             cls = smtplib.SMTP_SSL if self.config.get("MAIL_USE_SSL") else smtplib.SMTP
-            smtp = cls(self.config["MAIL_SERVER"], int(self.config.get("MAIL_PORT") or 25), timeout=SMTP_TIMEOUT)
+            smtp = cls(self.config["MAIL_SERVER"], int(self.config.get("MAIL_PORT") or 25),
+                       timeout=smtp_timeout(self.config))
             if self.config.get("MAIL_USE_TLS"):
                 smtp.starttls()
             if self.config.get("MAIL_USERNAME"):
@@ -225,9 +234,10 @@ def send_due(batch: int = 20, transport: Transport | None = None) -> tuple[int, 
     message is being sent.
     """
     cfg = current_app.config
-    if cfg["MAIL_LEASE_SECONDS"] <= SMTP_TIMEOUT:
+    timeout = smtp_timeout(cfg)
+    if cfg["MAIL_LEASE_SECONDS"] <= timeout:
         # Every claim would be given back before its first send: say so instead of idling.
-        raise ValueError(f"MAIL_LEASE_SECONDS must be more than the SMTP timeout ({SMTP_TIMEOUT} s)")
+        raise ValueError(f"MAIL_LEASE_SECONDS must be more than the SMTP timeout (MAIL_TIMEOUT, {timeout:g} s)")
     own = transport is None
     transport = transport or Transport(cfg)
     token = new_token()
@@ -236,7 +246,7 @@ def send_due(batch: int = 20, transport: Transport | None = None) -> tuple[int, 
     try:
         claimed = claim_due(batch, token)
         for msg in claimed:
-            if msg.lease_expires_at - clock.now() < timedelta(seconds=SMTP_TIMEOUT):
+            if msg.lease_expires_at - clock.now() < timedelta(seconds=timeout):
                 break  # a send started now could outlive our claim and go out twice
             started += 1
             try:

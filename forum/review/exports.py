@@ -75,10 +75,15 @@ def rows(records: Iterable) -> Iterator[tuple]:
 
 
 def csv_chunks(data: Iterable[Sequence], chunk_bytes: int | None = None) -> Iterator[bytes]:
-    """The CSV as UTF-8 chunks of about `chunk_bytes` (whole rows): the BOM and the header first, then the rows."""
+    """The CSV as UTF-8 chunks of about `chunk_bytes` (whole rows): the BOM and the header first, then the rows.
+
+    Every cell is quoted: Excel in a locale whose list separator is ';' (Russian, Kazakh) splits an
+    unquoted line on ';' too, so `Acme;=1+1;` would become three cells, the middle one a formula that
+    no neutralising of the cell's start can see. Inside quotes a ';' is text.
+    """
     chunk_bytes = chunk_bytes or CHUNK_BYTES
     buf = io.StringIO()
-    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(buf, quoting=csv.QUOTE_ALL)
     writer.writerow(HEADER)
     yield BOM + buf.getvalue().encode("utf-8")
     buf.seek(0)

@@ -1,4 +1,5 @@
-"""A real SMTP server for the worker, one that refuses connections, and a clock moved by hand."""
+"""A real SMTP server for the worker, one that refuses connections, one that never answers, and a clock
+moved by hand."""
 from __future__ import annotations
 
 import socket
@@ -8,7 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from forum import clock
-from tests.notifications.smtp import Recorder, free_port
+from tests.notifications.smtp import Recorder, SilentServer, free_port
 
 
 @pytest.fixture()
@@ -17,6 +18,7 @@ def smtp(app, monkeypatch):
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10)
     controller.start()
+    handler.port = port
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", port)
     try:
@@ -34,6 +36,19 @@ def smtp_down(app, monkeypatch):
         monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
         monkeypatch.setitem(app.config, "MAIL_PORT", s.getsockname()[1])
         yield
+
+
+@pytest.fixture()
+def silent_smtp(app, monkeypatch):
+    """An SMTP server that accepts the connection and never answers (a hung server)."""
+    server = SilentServer()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+    try:
+        yield server
+    finally:
+        server.drop_all()  # a worker still waiting on it is let go
+        server.stop()
 
 
 @pytest.fixture()

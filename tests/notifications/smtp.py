@@ -1,10 +1,12 @@
-"""A real SMTP server on loopback (aiosmtpd) that records what it receives, and outbox helpers."""
+"""A real SMTP server on loopback (aiosmtpd) that records what it receives, one that never answers,
+and outbox helpers."""
 from __future__ import annotations
 
 import asyncio
 import email
 import email.policy
 import re
+import selectors
 import socket
 import threading
 
@@ -29,6 +31,7 @@ class Recorder:
         self.inside = threading.Event()
         self.delay = 0.0
         self.quits = 0
+        self.port: int | None = None  # set by the fixture that serves it
         self._lock = threading.Lock()
 
     def hold(self, address: str) -> None:
@@ -60,6 +63,61 @@ class Recorder:
     def messages(self) -> list[email.message.EmailMessage]:
         with self._lock:
             return [m for _rcpt, m in self.received]
+
+
+class SilentServer:
+    """Accepts TCP connections on loopback and never says a word: not even SMTP's greeting.
+
+    A plain socket server on its own thread. `accepted` is set when a client connects; `hung_up`
+    when a client closes its end (it gave up waiting). `drop_all()` closes the server's end of
+    every connection, which a waiting client sees at once as a disconnection.
+    """
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.accepted = threading.Event()
+        self.hung_up = threading.Event()
+        self._drop = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        sel = selectors.DefaultSelector()
+        sel.register(self.listener, selectors.EVENT_READ)
+        conns: list[socket.socket] = []
+        try:
+            while not self._stop.is_set():
+                if self._drop.is_set():
+                    for c in conns:
+                        sel.unregister(c)
+                        c.close()
+                    conns.clear()
+                    self._drop.clear()
+                for key, _ in sel.select(timeout=0.05):
+                    if key.fileobj is self.listener:
+                        conn, _addr = self.listener.accept()
+                        conns.append(conn)
+                        sel.register(conn, selectors.EVENT_READ)
+                        self.accepted.set()
+                    elif not key.fileobj.recv(4096):  # the client closed its end
+                        sel.unregister(key.fileobj)
+                        conns.remove(key.fileobj)
+                        key.fileobj.close()
+                        self.hung_up.set()
+        finally:
+            for c in conns:
+                c.close()
+            sel.close()
+            self.listener.close()
+
+    def drop_all(self) -> None:
+        self._drop.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
 
 
 def free_port() -> int:

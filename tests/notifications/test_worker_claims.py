@@ -21,6 +21,7 @@ from forum.registration import services as registration
 from forum.registration.models import Registration
 from tests import factories as f
 from tests.notifications.smtp import outbox_id, rows
+from tests.registration.test_views import form_data
 
 LIMIT = 20  # seconds: far beyond what any step here needs, well below SQLite's 30 s busy timeout
 
@@ -117,6 +118,66 @@ def test_a_write_from_another_connection_completes_while_the_worker_is_inside_an
                              .where(Registration.company_id == company_id)) == 1
     assert [m.status for i, m in msgs.items() if i != msg_id] == [MailStatus.QUEUED] * 2  # its mails wait their turn
     assert deliveries(smtp) == Counter({msg_id: 1})
+
+
+def test_registrations_and_sign_ins_succeed_while_the_worker_waits_on_an_smtp_server_that_never_answers(
+        app, db, post, silent_smtp, monkeypatch):
+    """A hung server (it accepts the connection and stays silent) holds the worker, never the web app."""
+    # Longer than the writes are given (LIMIT): the worker is certainly still waiting when they end.
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 3 * LIMIT)
+    f.forum(slug="astana")
+    f.user(email="delegate@example.kz", name="Ерлан Қасымов", language="ru")
+    [msg_id] = queue_mails(db, 1)
+
+    worker = Background(app, send_due)
+    worker.start()
+    assert silent_smtp.accepted.wait(LIMIT), "the worker never connected"
+
+    def writes() -> tuple[int, int]:
+        registered = post("/forums/astana/register", form_data())
+        signed_in = post("/login", {"email": "delegate@example.kz", "password": f.PASSWORD}, token_from="/login")
+        return registered.status_code, signed_in.status_code
+
+    web = Background(app, writes)
+    web.start()
+    web.join(LIMIT)
+    assert not web.is_alive(), "a registration or a sign-in waited for the SMTP server"
+    assert web.finish() == (302, 302)
+    assert worker.is_alive() and not silent_smtp.hung_up.is_set(), "the worker was no longer waiting: proves nothing"
+
+    silent_smtp.drop_all()  # the server goes away: the worker records a failed attempt
+    assert worker.finish() == (0, 1)
+    msgs = by_id(db)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 2
+    assert (msgs[msg_id].status, msgs[msg_id].attempts, msgs[msg_id].claimed_by) == (MailStatus.QUEUED, 1, None)
+    assert msgs[msg_id].last_error.startswith("SMTPServerDisconnected")
+    # The registration's mails were queued while the worker waited, and wait their turn.
+    assert {(m.status, m.attempts) for i, m in msgs.items() if i != msg_id} == {(MailStatus.QUEUED, 0)}
+    assert len(msgs) == 1 + 2  # one per delegate (the contact person is the first of them)
+
+
+def test_a_worker_gives_up_on_a_silent_server_after_mail_timeout_and_the_message_goes_out_later(
+        app, db, smtp, silent_smtp, frozen, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 1)
+    ids = queue_mails(db, 2)
+
+    worker = Background(app, send_due)
+    worker.start()
+    assert worker.finish() == (0, 2)  # each attempt ends at its timeout: the worker is free again
+    assert silent_smtp.hung_up.wait(LIMIT), "the worker, not the server, ended the conversation"
+    msgs = by_id(db)
+    for i in ids:
+        assert (msgs[i].status, msgs[i].attempts, msgs[i].claimed_by) == (MailStatus.QUEUED, 1, None)
+        assert "timed out" in msgs[i].last_error
+        assert msgs[i].next_attempt_at == frozen.now + timedelta(minutes=1)
+    assert send_due() == (0, 0)  # not due yet: no hammering of a hung server
+
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp.port)  # the server answers again
+    frozen.now += timedelta(minutes=1)
+    assert send_due() == (2, 0)
+    msgs = by_id(db)
+    assert [(msgs[i].status, msgs[i].attempts, msgs[i].last_error) for i in ids] == [(MailStatus.SENT, 2, "")] * 2
+    assert deliveries(smtp) == Counter({i: 1 for i in ids})
 
 
 def test_a_second_worker_sends_the_rest_while_the_first_is_held_mid_conversation(app, db, smtp):
@@ -359,3 +420,14 @@ def test_a_lease_shorter_than_the_smtp_timeout_is_refused_before_anything_is_cla
         send_due()
     assert [(m.status, m.claimed_by) for m in by_id(db).values()] == [(MailStatus.QUEUED, None)]
     assert list(by_id(db)) == ids
+
+
+@pytest.mark.parametrize("timeout, lease", [(0, 300), (-1, 300), (120, 100)])
+def test_a_mail_timeout_that_is_not_positive_or_not_below_the_lease_is_refused_before_anything_is_claimed(
+        app, db, monkeypatch, timeout, lease):
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", timeout)
+    monkeypatch.setitem(app.config, "MAIL_LEASE_SECONDS", lease)
+    queue_mails(db, 1)
+    with pytest.raises(ValueError, match="MAIL_TIMEOUT"):
+        send_due()
+    assert [(m.status, m.claimed_by) for m in by_id(db).values()] == [(MailStatus.QUEUED, None)]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -88,6 +89,44 @@ def test_to_csv_neutralises_formulas():
     assert row[HEADER.index("Full name")] == "山田 太郎"
 
 
+QUOTED_LINE = re.compile(r'"(?:[^"]|"")*"(?:,"(?:[^"]|"")*")*')
+
+
+def split_like_excel_with_semicolons(line: str) -> list[str]:
+    """A line as a spreadsheet whose list separator is ';' splits it: on ';' outside quotes only."""
+    cells, cell, quoted = [], "", False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == ";" and not quoted:
+            cells.append(cell)
+            cell = ""
+            continue
+        cell += ch
+    return [*cells, cell]
+
+
+def test_to_csv_quotes_every_cell_header_numbers_and_empty_ones_included():
+    body = to_csv([sample_row(7, **{"Phone": "", "Company": 'Acme "Best", Ltd'}), sample_row(8)])
+    lines = body.decode("utf-8-sig").split("\r\n")
+    assert lines[-1] == ""
+    for line in lines[:-1]:
+        assert QUOTED_LINE.fullmatch(line), line
+    assert lines[1].startswith('"7",') and ',"",' in lines[1]  # the number and the empty phone too
+
+
+def test_a_semicolon_in_a_value_cannot_start_a_formula_cell_where_the_list_separator_is_a_semicolon():
+    body = to_csv([sample_row(1, **{"Company": "Acme;=1+1;", "City": "Astana;@SUM(A1)"})])
+    line = body.decode("utf-8-sig").split("\r\n")[1]
+    assert ',"Acme;=1+1;",' in line  # one quoted cell
+    [_h, row] = read_csv(body)
+    assert row[HEADER.index("Company")] == "Acme;=1+1;"
+    assert row[HEADER.index("City")] == "Astana;@SUM(A1)"
+    pieces = split_like_excel_with_semicolons(line)
+    assert len(pieces) == 1  # no ';' outside quotes: the whole line stays together
+    assert not any(p.lstrip('"').startswith(("=", "+", "-", "@")) for p in pieces)
+
+
 def test_to_csv_with_no_rows_is_just_the_header():
     assert read_csv(to_csv([])) == [list(HEADER)]
 
@@ -171,7 +210,7 @@ def _rows_that_must_not_all_be_read(limit: int):
 def test_csv_chunks_start_with_bom_and_header_then_rows_as_they_come():
     chunks = csv_chunks(_rows_that_must_not_all_be_read(500), chunk_bytes=2000)
     first = next(chunks)
-    assert first == BOM + (",".join(HEADER) + "\r\n").encode()
+    assert first == BOM + (",".join(f'"{h}"' for h in HEADER) + "\r\n").encode()
     second = next(chunks)  # a few rows, long before the 500th
     assert 2000 <= len(second.decode()) < 2600
     [row, *_] = list(csv.reader(io.StringIO(second.decode(), newline="")))
@@ -392,7 +431,7 @@ def test_csv_download_is_streamed_header_first(client, login, listing):
     login(listing["org"])
     resp = client.get("/manage/astana-2026/registrations.csv")
     chunks = list(resp.response)  # as the app yielded them: a body built in memory is one chunk
-    assert chunks[0] == BOM + (",".join(HEADER) + "\r\n").encode()
+    assert chunks[0] == BOM + (",".join(f'"{h}"' for h in HEADER) + "\r\n").encode()
     assert len(chunks) == 2  # three rows fit in one chunk
     assert names(read_csv(b"".join(chunks))[1:]) == {"Қасымов Ерлан", "Иванов Иван Петрович", "山田 花子"}
 

@@ -1,0 +1,77 @@
+"""The sample production deployment (deploy/): gunicorn behind nginx, which holds slow clients.
+
+The nginx sample is checked by nginx itself (`nginx -t`) where nginx is installed; CI requires it
+(FORUM_REQUIRE_NGINX=1), elsewhere a missing nginx skips that one test. What the proxy protects
+against is measured, not asserted, in bench/slow_clients.py.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+NGINX = DEPLOY / "nginx.conf"
+
+
+def directives(text: str) -> list[str]:
+    """The configuration without comments, one directive per item, whitespace collapsed."""
+    code = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    return [" ".join(d.split()) for d in re.split(r"[;{}]", code) if d.strip()]
+
+
+def test_the_nginx_sample_passes_the_headers_the_app_trusts_behind_one_proxy():
+    d = directives(NGINX.read_text())
+    # ProxyFix(x_for=1, x_proto=1, x_host=1) with FORUM_PROXY_COUNT=1: each set by the proxy, not by the client.
+    assert "proxy_set_header X-Forwarded-For $remote_addr" in d
+    assert "proxy_set_header X-Forwarded-Proto $scheme" in d
+    assert "proxy_set_header X-Forwarded-Host $host" in d
+    assert "proxy_set_header Host $host" in d
+
+
+def test_the_nginx_sample_keeps_slow_clients_away_from_gunicorn():
+    d = directives(NGINX.read_text())
+    assert "proxy_request_buffering on" in d and "proxy_buffering on" in d
+    assert not any(x.endswith(" off") and x.startswith(("proxy_buffering", "proxy_request_buffering")) for x in d)
+    for timeout in ("client_header_timeout", "client_body_timeout", "send_timeout"):
+        assert any(x.startswith(timeout + " ") for x in d), timeout
+    assert "client_max_body_size 1m" in d  # the app's MAX_CONTENT_LENGTH: 1 MiB
+    assert "server 127.0.0.1:8000 fail_timeout=0" in d  # gunicorn on loopback only
+    assert "return 301 https://$host$request_uri" in d  # plain HTTP only redirects
+
+
+def test_the_systemd_units_keep_gunicorn_on_loopback_and_run_the_worker():
+    web = (DEPLOY / "forum-web.service").read_text()
+    assert re.search(r"^ExecStart=.*gunicorn .*--bind 127\.0\.0\.1:8000 .*wsgi:app$", web, re.M)
+    assert "FORUM_PROXY_COUNT=1" in web and "FORUM_BASE_URL=https://" in web
+    assert re.search(r"^ExecStart=.*/forum worker$", (DEPLOY / "forum-worker.service").read_text(), re.M)
+
+
+def test_nginx_accepts_the_sample(tmp_path):
+    nginx, openssl = shutil.which("nginx") or "/usr/sbin/nginx", shutil.which("openssl")
+    if not Path(nginx).exists() or not openssl:
+        if os.environ.get("FORUM_REQUIRE_NGINX") == "1":
+            pytest.fail("nginx and openssl are required here (FORUM_REQUIRE_NGINX=1): apt-get install nginx-light")
+        pytest.skip("nginx is not installed (apt-get install nginx-light); FORUM_REQUIRE_NGINX=1 makes this fail")
+    # The sample as it is, with a throwaway certificate where the real one would be.
+    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem"), "-days", "1",
+                    "-subj", "/CN=forum.example.kz"], check=True, capture_output=True)
+    site = NGINX.read_text()
+    for name, real in (("cert.pem", "/etc/letsencrypt/live/forum.example.kz/fullchain.pem"),
+                       ("key.pem", "/etc/letsencrypt/live/forum.example.kz/privkey.pem")):
+        assert site.count(real) == 1
+        site = site.replace(real, str(tmp_path / name))
+    (tmp_path / "forum.conf").write_text(site)
+    main = tmp_path / "nginx.conf"
+    main.write_text(f"pid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'error.log'};\nevents {{}}\n"
+                    f"http {{ access_log off; include {tmp_path / 'forum.conf'}; }}\n")
+
+    r = subprocess.run([nginx, "-t", "-q", "-c", str(main), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
+                       capture_output=True, text=True, timeout=60)
+
+    assert r.returncode == 0, r.stderr
