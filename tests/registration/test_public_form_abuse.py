@@ -45,6 +45,15 @@ def ten_delegates(prefix: str, **kw) -> dict:
     return data
 
 
+@pytest.fixture()
+def limits_on(monkeypatch):
+    """Flask-Limiter's `enabled` is process-wide, and an app created elsewhere in the run with
+    RATELIMIT_ENABLED=False (tests/accounts, the browser tests) leaves it off: these tests need it on."""
+    from forum.extensions import limiter
+
+    monkeypatch.setattr(limiter, "enabled", True)
+
+
 def submit_from(post, slug: str, data: dict, address: str = "10.0.0.1"):
     return post(f"/forums/{slug}/register", data, environ_base={"REMOTE_ADDR": address})
 
@@ -100,7 +109,7 @@ def test_the_cap_answers_429_next_to_the_contact_field_with_nothing_lost(app, cl
 
 # --- request rate limits (Flask-Limiter) ------------------------------------------------------
 
-def test_a_company_of_ten_and_a_chamber_of_four_companies_pass_with_the_default_limits(client, db, post):
+def test_a_company_of_ten_and_a_chamber_of_four_companies_pass_with_the_default_limits(client, db, post, limits_on):
     f.forum(slug="astana")
     for n in range(4):
         r = submit_from(post, "astana", ten_delegates(f"c{n}", contact_email="chamber@cci.kz"))
@@ -108,7 +117,7 @@ def test_a_company_of_ten_and_a_chamber_of_four_companies_pass_with_the_default_
     assert count(db, Registration) == 40
 
 
-def test_saved_submissions_are_limited_per_network_address(app, client, db, post, monkeypatch):
+def test_saved_submissions_are_limited_per_network_address(app, client, db, post, monkeypatch, limits_on):
     monkeypatch.setitem(app.config, "RATELIMIT_REGISTRATION_PER_ADDRESS", "3 per hour")
     f.forum(slug="astana")
     # adding delegates and correcting mistakes do not count: only saved submissions do
@@ -120,7 +129,7 @@ def test_saved_submissions_are_limited_per_network_address(app, client, db, post
     assert count(db, Company) == 4
 
 
-def test_saved_submissions_are_limited_per_forum_from_every_address(app, client, db, post, monkeypatch):
+def test_saved_submissions_are_limited_per_forum_from_every_address(app, client, db, post, monkeypatch, limits_on):
     monkeypatch.setitem(app.config, "RATELIMIT_REGISTRATION_PER_FORUM", "2 per hour")
     f.forum(slug="astana")
     f.forum(slug="tashkent")
