@@ -55,12 +55,22 @@ class Defaults:
     RATELIMIT_LOGIN_PER_ADDRESS = "200 per minute"
     RATELIMIT_PASSWORD_RESET = "5 per 15 minutes"
     RATELIMIT_PASSWORD_RESET_PER_ADDRESS = "60 per 15 minutes"
+    # The public registration form: saved submissions (each queues a mail per delegate) per network
+    # address, and per forum from everywhere. A company registers once; a chamber a few companies in a row.
+    RATELIMIT_REGISTRATION_PER_ADDRESS = "20 per hour"
+    RATELIMIT_REGISTRATION_PER_FORUM = "300 per hour"
+    # ... and, counted in the database over the last hour, the delegates one contact e-mail address or
+    # one network address may register with it (ten per company: a chamber's few companies fit).
+    REGISTRATION_HOURLY_DELEGATES_PER_CONTACT = 50
+    REGISTRATION_HOURLY_DELEGATES_PER_ADDRESS = 100
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0 = trust none).
     PROXY_COUNT = 0
 
     # Token lifetimes, in seconds.
     PASSWORD_RESET_MAX_AGE = 2 * 3600
     PASSWORD_SET_MAX_AGE = 30 * 24 * 3600
+    # The "this wasn't me" link in registration mails: registration opens months before a forum.
+    DISPUTE_LINK_MAX_AGE = 365 * 24 * 3600
 
     WTF_CSRF_TIME_LIMIT = None  # a form left open over a coffee break still submits
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -55,8 +55,11 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.astimezone(timezone.utc)
 
 
-def enum_column(enum_cls: type[enum.Enum], length: int = 20) -> sa.Enum:
-    """A portable enum: VARCHAR plus a CHECK constraint, values (not names) stored."""
+def enum_column(enum_cls: type[enum.Enum], length: int = 20, name: str | None = None) -> sa.Enum:
+    """A portable enum: VARCHAR plus a CHECK constraint, values (not names) stored.
+
+    `name` names the CHECK constraint when a table has two columns of one enum.
+    """
     return sa.Enum(
         enum_cls,
         native_enum=False,
@@ -64,7 +67,7 @@ def enum_column(enum_cls: type[enum.Enum], length: int = 20) -> sa.Enum:
         length=length,
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
-        name=enum_cls.__name__.lower(),
+        name=name or enum_cls.__name__.lower(),
     )
 
 

@@ -136,6 +136,8 @@ def action_label(action: str) -> str:
     return {
         "submitted": _("Company registration submitted"), "created": _("Registered"),
         "state_change": _("Status changed"), "used": _("Invitation used"),
+        "disputed": _("Disputed by the owner of the e-mail address (“this wasn't me”)"),
+        "category_confirmed": _("Category confirmed"), "category_declined": _("Category request declined"),
     }.get(action, action)
 
 
@@ -155,6 +157,24 @@ def status_label(value: str) -> str:
     }.get(value, value)
 
 
+def app_links(text: str) -> Markup:
+    """A mail paragraph as HTML: escaped, its lines joined with <br>, and a line that is exactly one URL of the
+    app itself (under BASE_URL) made a link. Only the app puts such lines in its mails; a name, a company or
+    a title that looks like a URL stays text (Jinja's urlize would link it)."""
+    from flask import current_app
+    from markupsafe import escape
+
+    base = current_app.config["BASE_URL"].rstrip("/") + "/"
+    lines = []
+    for line in str(text).split("\n"):
+        url = line.strip()
+        if url.startswith(base) and not any(c.isspace() or c in "<>\"'" for c in url):
+            lines.append(Markup('<a href="{0}">{0}</a>').format(url))
+        else:
+            lines.append(escape(line))
+    return Markup("<br>").join(lines)
+
+
 def url_with(**changes) -> str:
     """The current URL with some query arguments changed (for pagination and filters)."""
     from flask import url_for
@@ -169,6 +189,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_datetime=local_datetime, local_date=local_date, local_time=local_time, waited=waited,
         ucfirst=lambda v: str(v)[:1].upper() + str(v)[1:], local_datetime_zoned=local_datetime_zoned,
+        app_links=app_links,
     )
     app.jinja_env.globals.update(
         zone_label=zone_label, forum_dates=forum_dates, phase_text=phase_text, state_badge=state_badge, state_label=state_label,

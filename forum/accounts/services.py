@@ -17,6 +17,7 @@ from forum.db import db, nfc
 from forum.errors import InvalidInput, InvalidState, NotAllowed
 from forum.notifications import services as mail
 from forum.security import Role
+from forum.text import is_one_line
 from forum.urls import external_url
 
 MIN_PASSWORD_LENGTH = 10
@@ -227,5 +228,8 @@ def update_profile(user: User, display_name: str, language: str) -> None:
     name = nfc(display_name)
     if not name:
         raise InvalidInput(_("Enter your name."), code="name_required", field="display_name")
+    if not is_one_line(name):  # it is the name in the To header of the account's mails
+        raise InvalidInput(_("Write this on one line: line breaks are not allowed here."), code="line_break",
+                           field="display_name")
     set_language(user, language)
     user.display_name = name

@@ -27,6 +27,7 @@ from forum.notifications.models import OutboxMessage
 from forum.registration import services as registration, states
 from forum.registration.models import Category, Company, LateInvitation, RegState, Registration
 from forum.registration.services import CompanyInput, DelegateInput
+from forum.review import services as review
 from forum.security import Role
 
 MAIN_SLUG = "central-asia-japan"
@@ -155,6 +156,7 @@ class _Seeder:
         return save_forum(ForumInput(
             slug=MAIN_SLUG, title="Central Asia + Japan Business Forum", city="Astana", country="KZ", timezone=tz,
             venue="Palace of Independence", capacity=500, status=ForumStatus.PUBLISHED.value,
+            public_categories=[c.value for c in Category],
             starts_local=self._local(tz, 14, 9), ends_local=self._local(tz, 15, 18),
             opens_local=self._local(tz, -60, 9), closes_local=self._local(tz, -2, 18),
             description=(
@@ -169,6 +171,7 @@ class _Seeder:
         return save_forum(ForumInput(
             slug=SECOND_SLUG, title="Uzbekistan–Japan Business Forum", city="Tashkent", country="UZ", timezone=tz,
             venue="Tashkent International Congress Centre", capacity=300, status=ForumStatus.PUBLISHED.value,
+            public_categories=[c.value for c in Category],
             starts_local=self._local(tz, start_day, 9), ends_local=self._local(tz, start_day + 1, 18),
             opens_local=self._local(tz, -30, 9), closes_local=self._local(tz, 10, 18),
             description="Textiles, agriculture, energy and logistics: Uzbek and Japanese companies meet in Tashkent.",
@@ -325,6 +328,9 @@ class _Seeder:
                 _decide(reg, RegState.WAITLISTED, organizer, "Waiting list until the size of the delegation is confirmed.")
             else:
                 _decide(reg, RegState.APPROVED, organizer)
+                if reg.requested_category is not None:
+                    # Speakers, press and VIPs ask on the form; the organizer confirmed those approved.
+                    review.confirm_category(reg, by=organizer)
 
         registration.create_invitation(
             forum, company_name="株式会社北斗メディカル (Hokuto Medical Co., Ltd.)",

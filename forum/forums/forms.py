@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from forum.forms_util import CheckboxesField
 from forum.forums.models import ForumStatus
 from forum.forums.services import ForumInput
 from forum.registration import choices
@@ -30,6 +31,10 @@ class ForumForm(FlaskForm):
     capacity = IntegerField(_l("Capacity (approved delegates at most)"), validators=[DataRequired(), NumberRange(min=1, max=100000)])
     status = SelectField(_l("Status"), choices=[(s.value, s.value) for s in ForumStatus])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    public_categories = CheckboxesField(
+        _l("Categories the public form may ask for"), validators=[Optional()],
+        description=_l("Delegate is always offered. Speaker, press and VIP chosen on the form are requests: "
+                       "you confirm them on the registration's page."))
 
     def __init__(self, *args, cancelled: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,6 +48,7 @@ class ForumForm(FlaskForm):
         # Cancelling is its own confirmed action, never a choice here; a cancelled forum shows just that.
         self.status.choices = [(s.value, status_label(s.value)) for s in ForumStatus
                                if (s is ForumStatus.CANCELLED) == cancelled]
+        self.public_categories.choices = list(choices.CATEGORIES.items())
 
     def to_input(self) -> ForumInput:
         return ForumInput(
@@ -50,12 +56,14 @@ class ForumForm(FlaskForm):
             country=self.country.data, timezone=self.timezone.data, starts_local=self.starts_local.data,
             ends_local=self.ends_local.data, opens_local=self.opens_local.data, closes_local=self.closes_local.data,
             capacity=self.capacity.data, status=self.status.data, description=self.description.data or "",
+            public_categories=list(self.public_categories.data or []),
         )
 
     def load(self, forum) -> None:
         for name in ("title", "slug", "city", "venue", "country", "timezone", "capacity", "description"):
             getattr(self, name).data = getattr(forum, name)
         self.status.data = forum.status.value
+        self.public_categories.data = list(forum.public_categories or ["delegate"])
         for field, attr in (("starts_local", "starts_at"), ("ends_local", "ends_at"),
                             ("opens_local", "registration_opens_at"), ("closes_local", "registration_closes_at")):
             getattr(self, field).data = forum.local(getattr(forum, attr)).replace(tzinfo=None)

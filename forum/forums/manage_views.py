@@ -58,6 +58,7 @@ def new():
         form.timezone.data = "Asia/Almaty"
         form.country.data = "KZ"
         form.capacity.data = 500
+        form.public_categories.data = ["delegate"]
     return _save(form, None)
 
 

@@ -55,6 +55,10 @@ class Forum(db.Model):
     # Set by the cancellation action (never by the edit form): shown on the public page and in the e-mail.
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The delegate categories the public form offers (registration.models.Category values). A privileged
+    # one (speaker, press, VIP) chosen there is only a request, which an organizer confirms.
+    public_categories: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=lambda: ["delegate"], server_default='["delegate"]')
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 

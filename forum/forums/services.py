@@ -14,6 +14,7 @@ from forum.audit import services as audit
 from forum.db import db, nfc
 from forum.errors import InvalidInput, NotAllowed
 from forum.forums.models import Forum, ForumStatus
+from forum.text import is_one_line
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TIMEZONES = frozenset(available_timezones())
@@ -36,6 +37,12 @@ class ForumInput:
     venue: str = ""
     description: str = ""
     status: str = ForumStatus.DRAFT.value
+    # The delegate categories the public form offers; "delegate" always. None: as they are (new: delegate only).
+    public_categories: list[str] | None = None
+
+
+# registration.models.Category's values, in its order (not imported: registration depends on forums).
+CATEGORY_VALUES = ("delegate", "speaker", "press", "vip")
 
 
 class BadLocalTime(ValueError):
@@ -75,6 +82,16 @@ def validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
     for name in ("title", "city"):
         if not getattr(data, name):
             errors[name] = _("This field is required.")
+    # The title is in every mail's subject; none of these has a place for a line break.
+    for name in ("title", "city", "venue"):
+        if not is_one_line(getattr(data, name)):
+            errors[name] = _("Write this on one line: line breaks are not allowed here.")
+    if data.public_categories is not None:
+        if any(c not in CATEGORY_VALUES for c in data.public_categories):
+            errors["public_categories"] = _("Choose categories from the list.")
+        else:
+            chosen = set(data.public_categories) | {"delegate"}
+            data.public_categories = [c for c in CATEGORY_VALUES if c in chosen]
     if data.timezone not in TIMEZONES:
         errors["timezone"] = _("Choose a time zone from the list, e.g. Asia/Almaty.")
     if data.status not in {s.value for s in ForumStatus}:
@@ -133,6 +150,10 @@ def save_forum(data: ForumInput, *, by: User, forum: Forum | None = None) -> For
     forum.slug, forum.title, forum.city, forum.venue = data.slug, data.title, data.city, data.venue
     forum.country, forum.timezone, forum.capacity = data.country.upper(), data.timezone, data.capacity
     forum.description, forum.status = data.description, ForumStatus(data.status)
+    if data.public_categories is not None:
+        forum.public_categories = list(data.public_categories)
+    elif creating:
+        forum.public_categories = ["delegate"]
     forum.starts_at = to_utc(data.starts_local, data.timezone)
     forum.ends_at = to_utc(data.ends_local, data.timezone)
     forum.registration_opens_at = to_utc(data.opens_local, data.timezone)
@@ -150,8 +171,10 @@ def _audited_fields(forum: Forum) -> dict[str, object]:
     """What an edit can change, as JSON-friendly values (times in UTC ISO format)."""
     out: dict[str, object] = {}
     for name in ("slug", "title", "city", "venue", "country", "timezone", "capacity", "description", "status",
-                 "starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+                 "starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "public_categories"):
         value = getattr(forum, name)
+        if isinstance(value, list):
+            value = list(value)
         out[name] = value.isoformat() if isinstance(value, datetime) else getattr(value, "value", value)
     return out
 

@@ -61,6 +61,8 @@ class RegistrationForm(FlaskForm):
     late_reason = TextAreaField(_l("Why are you registering after the deadline?"), validators=[Optional(), Length(max=2000)])
     endorsed_by = StringField(_l("Endorsing organisation (optional)"), validators=[Optional(), Length(max=300)],
                               description=_l("For example a chamber of commerce that supports your request."))
+    # The honeypot: hidden from people (CSS), left empty by them; a bot that fills every field fills it too.
+    comment = StringField(_l("Leave this field empty"), validators=[Optional()])
 
     def __init__(self, *args, late: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,6 +71,16 @@ class RegistrationForm(FlaskForm):
         if late:
             self.late_reason.validators = [DataRequired(message=_l("Tell the organizers why you are registering after the deadline.")), Length(max=2000)]
             self.late_reason.flags.required = True  # flags were set from the class's validators: mark it too
+
+    def offer_categories(self, values: list[str] | None) -> None:
+        """Offer only these delegate categories (the forum's public ones); None: all (an organizer's entry)."""
+        if values is None:
+            return
+        for entry in self.delegates.entries:
+            field = entry.form.category
+            field.choices = [(v, label) for v, label in choices.CATEGORIES.items() if v in values]
+            if len(values) > 1:
+                field.description = _l("Speaker, press and VIP are requests: the organizers confirm them.")
 
     def to_input(self, language: str) -> CompanyInput:
         return CompanyInput(
@@ -104,6 +116,10 @@ def with_delegate_removed(formdata: MultiDict, index: int) -> MultiDict:
             key = f"delegates-{n - 1 if n > index else n}-{rest}"
         out.add(key, value)
     return out
+
+
+class DisputeForm(FlaskForm):
+    """Only the CSRF token: the link's token says which registration."""
 
 
 class WithdrawForm(FlaskForm):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.notifications import services as mail
+from forum.registration.disputes import dispute_link
 from forum.registration.models import Company, RegState, Registration
 from forum.urls import external_url
 
@@ -24,15 +25,17 @@ def submission_mails(company: Company) -> None:
     delegate 'you are registered' (or, when an invitation approved them at once, 'registered and approved')."""
     forum = company.forum
     template = "late_received" if company.is_late and not company.invitation_id else "registration_received"
+    # The contact person registered as a delegate too: their summary carries the "this wasn't me" link.
+    own = next((r for r in company.delegates if r.email == company.contact_email), None)
     mail.queue(template, to=company.contact_email, to_name=company.contact_name, language=company.contact_language,
-               forum_id=forum.id,
-               forum=forum, company=company, link=account_link(company.contact_user))
+               forum_id=forum.id, forum=forum, company=company, link=account_link(company.contact_user),
+               dispute_link=dispute_link(own) if own is not None else None)
     for reg in company.delegates:
         if reg.email == company.contact_email:
             continue  # the summary tells them about themselves too
         template = "registered_approved" if reg.state is RegState.APPROVED else "delegate_registered"
         mail.queue(template, to=reg.email, to_name=reg.full_name, language=reg.language, forum_id=forum.id,
-                   forum=forum, company=company, reg=reg, link=account_link(reg.user))
+                   forum=forum, company=company, reg=reg, link=account_link(reg.user), dispute_link=dispute_link(reg))
 
 
 DECISION_TEMPLATES = {

@@ -34,6 +34,10 @@ class Category(str, enum.Enum):
     VIP = "vip"
 
 
+# Categories that carry privileges: on the public form they are requests an organizer confirms.
+PRIVILEGED_CATEGORIES = frozenset({Category.SPEAKER, Category.PRESS, Category.VIP})
+
+
 class Source(str, enum.Enum):
     ONLINE = "online"  # the public form while registration was open
     LATE_REQUEST = "late_request"  # the public form after the deadline
@@ -48,6 +52,9 @@ class Company(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("id", "forum_id", name="uq_companies_id_forum"),
         sa.CheckConstraint("contact_email = lower(contact_email)", name="contact_email_lower"),
+        # The hourly caps on the public form count by these (registration.abuse).
+        sa.Index("ix_companies_contact_email_created_at", "contact_email", "created_at"),
+        sa.Index("ix_companies_submitted_from_created_at", "submitted_from", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +83,9 @@ class Company(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     search_key: Mapped[str] = mapped_column(sa.Text, default="")
+    # The network address the public form was sent from (none for organizers' entries): the hourly
+    # cap per address counts by it.
+    submitted_from: Mapped[str | None] = mapped_column(sa.String(45))
 
     forum: Mapped[Forum] = relationship()
     contact_user: Mapped[User | None] = relationship(foreign_keys=[contact_user_id])
@@ -114,12 +124,17 @@ class Registration(db.Model):
     # The language this delegate's e-mails are written in (chosen per delegate on the form).
     language: Mapped[str] = mapped_column(sa.String(5), default="en", server_default="en")
     category: Mapped[Category] = mapped_column(enum_column(Category), default=Category.DELEGATE)
+    # A privileged category asked for on the public form; `category` stays delegate until an organizer
+    # confirms it (review.services.confirm_category).
+    requested_category: Mapped[Category | None] = mapped_column(enum_column(Category, name="requested_category"))
     state: Mapped[RegState] = mapped_column(enum_column(RegState), default=RegState.PENDING)
     is_late: Mapped[bool] = mapped_column(default=False)
     is_invited: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # When the owner of the e-mail address withdrew it with the "this wasn't me" link.
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     search_key: Mapped[str] = mapped_column(sa.Text, default="")
 
     forum: Mapped[Forum] = relationship(overlaps="delegates")

@@ -19,14 +19,15 @@ from forum.db import db, nfc
 from forum.errors import CapacityReached, InvalidInput, InvalidState, NotAllowed
 from forum.forums.models import Forum, ForumStatus, Phase
 from forum.notifications import services as mail
-from forum.registration import states
+from forum.registration import abuse, states
 from forum.registration.choices import COUNTRY_CODES, SECTORS, SPOKEN_LANGUAGES
 from forum.registration.mails import submission_mails
 from forum.registration.models import (
-    ACTIVE_STATES, Category, Company, LateInvitation, RegState, Registration, Source,
+    ACTIVE_STATES, PRIVILEGED_CATEGORIES, Category, Company, LateInvitation, RegState, Registration, Source,
 )
 from forum.registration.normalize import BadPhone, is_latin, normalize_phone, normalize_website
 from forum.search import search_key
+from forum.text import is_one_line, is_plain_address
 from forum.urls import external_url
 
 MAX_DELEGATES = 10
@@ -73,6 +74,15 @@ class SubmissionError(InvalidInput):
         self.errors = errors
 
 
+# Fields that can end up in a mail header (a subject, the name in To) or on one line of a badge or a list.
+ONE_LINE_FIELDS = ("legal_name", "name_en", "city", "contact_name", "contact_position", "endorsed_by")
+ONE_LINE_DELEGATE_FIELDS = ("full_name", "latin_name", "position")
+
+
+def _one_line_error() -> str:
+    return _("Write this on one line: line breaks are not allowed here.")
+
+
 def _clean(data: CompanyInput) -> dict[str, str]:
     """Normalise in place and collect every rule the input breaks (field name -> message)."""
     errors: dict[str, str] = {}
@@ -83,8 +93,11 @@ def _clean(data: CompanyInput) -> dict[str, str]:
     for name in ("legal_name", "name_en", "city", "contact_name"):
         if not getattr(data, name):
             errors[name] = _("This field is required.")
+    for name in ONE_LINE_FIELDS:
+        if not is_one_line(getattr(data, name)):
+            errors[name] = _one_line_error()
     data.contact_email = accounts.normalize_email(data.contact_email or "")
-    if "@" not in data.contact_email:
+    if not is_plain_address(data.contact_email):
         errors["contact_email"] = _("Enter a valid e-mail address.")
     data.country = (data.country or "").upper()
     if data.country not in COUNTRY_CODES:
@@ -110,8 +123,11 @@ def _clean(data: CompanyInput) -> dict[str, str]:
             errors[prefix + "latin_name"] = _("This field is required.")
         elif not is_latin(d.latin_name):
             errors[prefix + "latin_name"] = _("Write the name in Latin letters, as in the passport.")
+        for name in ONE_LINE_DELEGATE_FIELDS:
+            if not is_one_line(getattr(d, name)):
+                errors[prefix + name] = _one_line_error()
         d.email = accounts.normalize_email(d.email or "")
-        if "@" not in d.email:
+        if not is_plain_address(d.email):
             errors[prefix + "email"] = _("Enter a valid e-mail address.")
         elif d.email in seen:
             errors[prefix + "email"] = _("This e-mail is already used for another delegate in this form.")
@@ -130,16 +146,38 @@ def _clean(data: CompanyInput) -> dict[str, str]:
     return errors
 
 
-def validate(forum: Forum, data: CompanyInput, *, needs_reason: bool) -> dict[str, str]:
-    """Every rule the input breaks, as {field name: message}; normalises `data` in place. Saves nothing."""
+def validate(forum: Forum, data: CompanyInput, *, needs_reason: bool, manual: bool = False,
+             tell_owners: bool = False) -> dict[str, str]:
+    """Every rule the input breaks, as {field name: message}; normalises `data` in place.
+
+    Saves nothing of the registration. Outside an organizer's manual entry, an address that is already
+    registered is refused without saying so (the form is public: it must not confirm who is registered);
+    with `tell_owners` its owner is mailed instead, with the link that frees it (the caller commits that).
+    """
     errors = _clean(data)
     if needs_reason and not data.late_reason:
         errors["late_reason"] = _("Tell the organizers why you are registering after the deadline.")
+    if not manual:
+        # An organizer may enter any category; on the form a company may only ask for the forum's public ones.
+        allowed = set(public_categories(forum))
+        for i, d in enumerate(data.delegates):
+            if d.category not in allowed:
+                errors.setdefault(f"delegates-{i}-category", _("Choose a category from the list."))
     taken = _already_registered(forum, [d.email for d in data.delegates if d.email])
+    refusal = (_("This person is already registered for this forum.") if manual else
+               _("This address cannot be registered with this form. If it is yours, check your inbox."))
     for i, d in enumerate(data.delegates):
         if d.email in taken:
-            errors.setdefault(f"delegates-{i}-email", _("This person is already registered for this forum."))
+            errors.setdefault(f"delegates-{i}-email", refusal)
+    if taken and tell_owners and not manual:
+        abuse.tell_address_owners(forum, taken)
     return errors
+
+
+def public_categories(forum: Forum) -> list[str]:
+    """The categories the public form offers for this forum, in the usual order; delegate always."""
+    chosen = set(forum.public_categories or []) | {Category.DELEGATE.value}
+    return [c.value for c in Category if c.value in chosen]
 
 
 def _already_registered(forum: Forum, emails: list[str]) -> set[str]:
@@ -158,23 +196,31 @@ def submit(
     by: User | None = None,
     invitation: LateInvitation | None = None,
     manual: bool = False,
+    address: str | None = None,
 ) -> Company:
     """Create a company's registration with its delegates, all pending; or raise and save nothing.
 
     Which kind it is follows from the forum's phase: open -> online; after the deadline -> a late
     request (needs a reason); with an invitation or entered by an organizer -> any time.
+
+    `address` is the network address the public form came from: with the contact address, it is what
+    the hourly caps count. After a SubmissionError the caller commits too: the only rows written then
+    are the notices to the owners of refused addresses (see validate).
     """
     now = now or clock.now()
     source, late = entry_kind(forum, invitation=invitation, manual=manual, by=by, now=now)
-    errors = validate(forum, data, needs_reason=needs_late_reason(source))
+    errors = validate(forum, data, needs_reason=needs_late_reason(source), manual=manual, tell_owners=not manual)
     if errors:
         raise SubmissionError(errors)
+    if source in abuse.PUBLIC_SOURCES:
+        abuse.check_hourly_caps(data.contact_email, address, len(data.delegates), now=now)
 
     try:
         with db.session.begin_nested():
             if invitation is not None:
                 _use_invitation(invitation, now)
-            company = _create(forum, data, now=now, by=by, source=source, late=late, invitation=invitation)
+            company = _create(forum, data, now=now, by=by, source=source, late=late, invitation=invitation,
+                              address=address if source in abuse.PUBLIC_SOURCES else None)
     except IntegrityError:
         # Two forms with the same delegate at the same moment: the unique index decided.
         raise SubmissionError({"delegates": _("One of these delegates was registered a moment ago by someone else.")})
@@ -226,7 +272,7 @@ def needs_late_reason(source: Source) -> bool:
     return source is Source.LATE_REQUEST
 
 
-def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitation) -> Company:
+def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitation, address=None) -> Company:
     contact, _created = accounts.get_or_create_delegate_user(data.contact_email, data.contact_name, data.language)
     company = Company(
         forum_id=forum.id, legal_name=data.legal_name, name_en=data.name_en, country=data.country, city=data.city,
@@ -235,17 +281,22 @@ def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitati
         contact_user_id=contact.id, contact_language=data.language, directory_consent=data.directory_consent, privacy_accepted_at=now,
         source=source, is_late=late, late_reason=data.late_reason, endorsed_by=data.endorsed_by,
         invitation_id=invitation.id if invitation else None, created_by_id=by.id if by else None, created_at=now,
-        search_key=search_key(data.legal_name, data.name_en),
+        search_key=search_key(data.legal_name, data.name_en), submitted_from=(address or None) and address[:45],
     )
     company.forum = forum
     db.session.add(company)
     db.session.flush()
     for d in data.delegates:
         user, _c = accounts.get_or_create_delegate_user(d.email, d.full_name, d.language)
+        category, requested = Category(d.category), None
+        if category in PRIVILEGED_CATEGORIES and source is not Source.MANUAL:
+            # Asked for on the form: a delegate until an organizer confirms it.
+            category, requested = Category.DELEGATE, category
         reg = Registration(
             forum_id=forum.id, company_id=company.id, user_id=user.id, full_name=d.full_name,
             latin_name=d.latin_name, position=d.position, email=d.email, phone=d.phone,
-            languages=list(d.languages), language=d.language, category=Category(d.category), state=RegState.PENDING,
+            languages=list(d.languages), language=d.language, category=category, requested_category=requested,
+            state=RegState.PENDING,
             is_late=late, is_invited=invitation is not None, created_at=now, state_changed_at=now,
             search_key=search_key(d.full_name, d.latin_name, d.email, data.legal_name, data.name_en),
         )
@@ -255,9 +306,10 @@ def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitati
     audit.record(subject_type="company", subject_id=company.id, action="submitted", actor=by, forum_id=forum.id,
                  source=source.value, late=late, delegates=len(data.delegates))
     for reg in company.delegates:
+        extra = {"requested_category": reg.requested_category.value} if reg.requested_category else {}
         audit.record(subject_type="registration", subject_id=reg.id, action="created", actor=by,
                      forum_id=forum.id, to_state=RegState.PENDING.value, reason=data.late_reason,
-                     source=source.value)
+                     source=source.value, **extra)
     if invitation is not None:
         audit.record(subject_type="invitation", subject_id=invitation.id, action="used", actor=by,
                      forum_id=forum.id, company_id=company.id)
@@ -316,7 +368,9 @@ def create_invitation(
     company_name, email = nfc(company_name) or "", accounts.normalize_email(email)
     if not company_name:
         raise InvalidInput(_("This field is required."), code="company_required", field="company_name")
-    if "@" not in email:
+    if not is_one_line(company_name):  # it is the name in the mail's To header
+        raise InvalidInput(_one_line_error(), code="line_break", field="company_name")
+    if not is_plain_address(email):
         raise InvalidInput(_("Enter a valid e-mail address."), code="bad_email", field="email")
     if not 1 <= days_valid <= 60:
         raise InvalidInput(_("Choose between 1 and 60 days."), code="bad_days", field="days_valid")

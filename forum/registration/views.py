@@ -1,21 +1,35 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forum.db import db
 from forum.errors import DomainError
-from forum.forms_util import apply_errors
+from forum.extensions import limiter
+from forum.forms_util import apply_errors, show_error
 from forum.forums import services as forums
 from forum.forums.models import Forum
-from forum.registration import services
-from forum.registration.forms import RegistrationForm, WithdrawForm, with_delegate_removed
+from forum.registration import abuse, disputes, services
+from forum.registration.forms import DisputeForm, RegistrationForm, WithdrawForm, with_delegate_removed
 from forum.registration.models import Company, LateInvitation, Registration, Source
 from forum.registration.services import MAX_DELEGATES, SubmissionError
 
 bp = Blueprint("registration", __name__)
+
+
+def _limit(name: str):
+    return lambda: current_app.config[name]
+
+
+def _saved(response) -> bool:
+    # Only a saved submission counts (it redirects): adding a delegate or correcting an error does not.
+    return response.status_code in (302, 303)
+
+
+def _forum_key() -> str:
+    return "forum:" + str((request.view_args or {}).get("slug", ""))
 
 
 def _public_forum(slug: str) -> Forum:
@@ -39,6 +53,9 @@ def form_flow(forum: Forum, source: Source, *, template: str, invitation: LateIn
     if formdata is not None and remove is not None and remove.isdigit():
         formdata = with_delegate_removed(request.form, int(remove))
     form = RegistrationForm(formdata=formdata, late=late)
+    # An organizer enters any category; the public form offers the forum's public ones.
+    categories = None if manual else services.public_categories(forum)
+    form.offer_categories(categories)
     if invitation is not None and request.method == "GET":
         form.name_en.data = invitation.company_name
         form.contact_email.data = invitation.email
@@ -47,17 +64,32 @@ def form_flow(forum: Forum, source: Source, *, template: str, invitation: LateIn
         if "add_delegate" in request.form:
             if len(form.delegates) < MAX_DELEGATES:
                 form.delegates.append_entry()
+                form.offer_categories(categories)
         elif remove is not None:
             if len(form.delegates) == 0:
                 form.delegates.append_entry()
+                form.offer_categories(categories)
+        elif not manual and form.comment.data:
+            # The honeypot was filled in: a bot. It is told "thank you"; nothing is saved or mailed.
+            abuse.caught_by_honeypot(forum, form.comment.data, address=request.remote_addr,
+                                     contact_email=form.contact_email.data or "")
+            db.session.commit()
+            return redirect(url_for("registration.received", slug=forum.slug)), None
         elif form.validate():
             try:
                 company = services.submit(forum, form.to_input(str(get_locale() or "en")), invitation=invitation,
-                                          manual=manual, by=current_user if manual else None)
+                                          manual=manual, by=current_user if manual else None,
+                                          address=None if manual else request.remote_addr)
             except SubmissionError as e:
+                db.session.commit()  # nothing but the notices to the owners of refused addresses
                 for msg in apply_errors(form, e.errors):
                     flash(msg, "error")
                 status = 422
+            except abuse.TooManyRegistrations as e:
+                show_error(form, e)
+                if e.field:
+                    flash(e.message, "error")
+                status = 429
             except DomainError as e:
                 flash(e.message, "error")
                 status = 409
@@ -67,7 +99,9 @@ def form_flow(forum: Forum, source: Source, *, template: str, invitation: LateIn
         else:
             # Show the rules' errors too (duplicate delegate, bad phone ...), all in one round.
             data = form.to_input(str(get_locale() or "en"))
-            apply_errors(form, services.validate(forum, data, needs_reason=late))
+            apply_errors(form, services.validate(forum, data, needs_reason=late, manual=manual,
+                                                 tell_owners=not manual))
+            db.session.commit()  # nothing but the notices to the owners of refused addresses
             status = 422
     if status == 422:
         flash(_("Please correct the marked fields. Nothing has been saved yet."), "error")
@@ -77,6 +111,8 @@ def form_flow(forum: Forum, source: Source, *, template: str, invitation: LateIn
 
 
 @bp.route("/forums/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(_limit("RATELIMIT_REGISTRATION_PER_ADDRESS"), methods=["POST"], deduct_when=_saved)
+@limiter.limit(_limit("RATELIMIT_REGISTRATION_PER_FORUM"), key_func=_forum_key, methods=["POST"], deduct_when=_saved)
 def register(slug: str):
     forum = _public_forum(slug)
     try:
@@ -89,6 +125,34 @@ def register(slug: str):
     session.setdefault("submitted", [])
     session["submitted"] = (session["submitted"] + [company.id])[-20:]
     return redirect(url_for(".done", slug=forum.slug, company_id=company.id))
+
+
+@bp.get("/forums/<slug>/register/received")
+def received(slug: str):
+    """Where the honeypot sends a bot: thanks, and nothing else."""
+    return render_template("registration/received.html", forum=_public_forum(slug))
+
+
+@bp.route("/registration/not-me/<token>", methods=["GET", "POST"])
+def dispute(token: str):
+    """'This wasn't me': the link in the mail to a registered address; POST withdraws the registration."""
+    try:
+        reg = disputes.registration_from_token(token)
+    except DomainError as e:
+        return render_template("registration/dispute.html", reg=None, error=e.message, form=None), 404
+    form = DisputeForm()
+    if form.validate_on_submit():
+        try:
+            disputes.dispute(reg, address=request.remote_addr)
+        except DomainError as e:
+            flash(e.message, "info")
+        else:
+            db.session.commit()
+            flash(_("The registration is withdrawn and your address is free. The organizers can see that you "
+                    "disputed it."), "success")
+        return redirect(url_for(".dispute", token=token))
+    return render_template("registration/dispute.html", reg=reg, forum=reg.forum, error=None, form=form), \
+        (400 if request.method == "POST" else 200)
 
 
 @bp.get("/forums/<slug>/register/done/<int:company_id>")

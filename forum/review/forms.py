@@ -31,3 +31,9 @@ class InvitationForm(FlaskForm):
     auto_approve = BooleanField(_l("Approve the delegates as soon as the form is submitted"))
     language = SelectField(_l("Language of the e-mail"), choices=languages.choices())
     note = TextAreaField(_l("Note for the organizers (not sent)"), validators=[Optional(), Length(max=1000)])
+
+
+class CategoryRequestForm(FlaskForm):
+    """Confirm or decline the category a delegate asked for on the public form."""
+
+    decision = SelectField(choices=[("confirm", _l("Confirm")), ("decline", _l("Decline"))])

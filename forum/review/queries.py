@@ -18,6 +18,7 @@ class Filters:
     country: str = ""
     sector: str = ""
     category: str = ""
+    disputed: str = ""  # "yes": withdrawn by the address's owner ("this wasn't me")
     q: str = ""
 
     @classmethod
@@ -30,6 +31,8 @@ class Filters:
             f.category = ""
         if f.late not in ("yes", "no"):
             f.late = ""
+        if f.disputed != "yes":
+            f.disputed = ""
         f.q = f.q[:200]
         return f
 
@@ -54,6 +57,8 @@ def registrations(forum_id: int, f: Filters) -> sa.Select:
         stmt = stmt.where(Company.sector == f.sector)
     if f.category:
         stmt = stmt.where(Registration.category == Category(f.category))
+    if f.disputed:
+        stmt = stmt.where(Registration.disputed_at.is_not(None))
     if f.q:
         stmt = stmt.where(matches_all_words(Registration.search_key, f.q))
     return stmt.order_by(Registration.created_at.desc(), Registration.id.desc())

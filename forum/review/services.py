@@ -11,6 +11,7 @@ from forum.db import db
 from forum.errors import DomainError, InvalidInput, NotAllowed
 from forum.forums.models import Forum
 from forum.registration import states
+from forum.audit import services as audit
 from forum.registration.models import RegState, Registration
 
 ACTIONS = {"approve": RegState.APPROVED, "reject": RegState.REJECTED, "waitlist": RegState.WAITLISTED}
@@ -71,3 +72,30 @@ def decide_many(forum: Forum, ids: list[int], action: str, *, by: User, reason: 
         else:
             result.done.append(reg)
     return result
+
+
+def confirm_category(reg: Registration, *, by: User) -> None:
+    """Grant the privileged category asked for on the public form (speaker, press, VIP); audited."""
+    _category_request(reg, by=by, grant=True)
+
+
+def decline_category(reg: Registration, *, by: User) -> None:
+    """Keep the delegate a delegate and drop the request; audited."""
+    _category_request(reg, by=by, grant=False)
+
+
+def _category_request(reg: Registration, *, by: User, grant: bool) -> None:
+    if not by.is_organizer:
+        raise NotAllowed(_("Only organizers can decide on registrations."), code="not_organizer")
+    states.lock_forum(reg.forum_id)
+    db.session.refresh(reg)  # another organizer may have decided it a moment ago
+    requested = reg.requested_category
+    if requested is None:
+        raise InvalidInput(_("This registration asks for no other category."), code="no_category_request")
+    before = reg.category
+    if grant:
+        reg.category = requested
+    reg.requested_category = None
+    audit.record(subject_type="registration", subject_id=reg.id,
+                 action="category_confirmed" if grant else "category_declined", actor=by, forum_id=reg.forum_id,
+                 from_category=before.value, to_category=reg.category.value, requested=requested.value)

@@ -20,7 +20,7 @@ from forum.registration.states import state_label
 from forum.registration.views import form_flow
 from forum.registration import services as registration
 from forum.review import exporting, queries, services
-from forum.review.forms import BulkForm, DecisionForm, InvitationForm
+from forum.review.forms import BulkForm, CategoryRequestForm, DecisionForm, InvitationForm
 from forum.security import organizer_required
 from forum.urls import safe_next
 
@@ -82,7 +82,7 @@ def bulk(slug: str):
 
 def _render_detail(forum: Forum, reg: Registration, form: DecisionForm, status: int = 200):
     return render_template("review/detail.html", forum=forum, reg=reg, company=reg.company, trail=_trail(reg),
-                           form=form, **_decisions(forum, [reg])), status
+                           form=form, category_form=CategoryRequestForm(formdata=None), **_decisions(forum, [reg])), status
 
 
 def _render_late(forum: Forum, failed: tuple[int, DecisionForm] | None = None, status: int = 200):
@@ -126,6 +126,30 @@ def decide(slug: str, reg_id: int):
     if safe_next("") == url_for(".late", slug=slug):
         return _render_late(forum, failed=(reg_id, form), status=422)
     return _render_detail(forum, _reg(forum, reg_id), form, 422)
+
+
+@bp.post("/registrations/<int:reg_id>/category")
+@organizer_required
+def category(slug: str, reg_id: int):
+    """Confirm or decline the privileged category a delegate asked for on the public form."""
+    forum = _forum(slug)
+    reg = _reg(forum, reg_id)
+    form = CategoryRequestForm()
+    if not form.validate():
+        abort(400)
+    try:
+        if form.decision.data == "confirm":
+            services.confirm_category(reg, by=current_user)
+        else:
+            services.decline_category(reg, by=current_user)
+    except DomainError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s: the category is now %(category)s.", name=reg.full_name,
+                category=choices.category_label(reg.category.value)), "success")
+    return redirect(url_for(".detail", slug=slug, reg_id=reg_id))
 
 
 @bp.get("/late")

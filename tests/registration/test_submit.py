@@ -133,6 +133,12 @@ def test_a_delegate_email_registers_once_per_forum(db):
     data.delegates[0].email = first.email
     with pytest.raises(SubmissionError) as e:
         services.submit(forum, data)
+    # Worded so that it does not tell an anonymous visitor that this person is registered
+    assert e.value.errors == {"delegates-0-email": "This address cannot be registered with this form. "
+                                                   "If it is yours, check your inbox."}
+    # An organizer entering it by hand is told plainly
+    with pytest.raises(SubmissionError) as e:
+        services.submit(forum, data, manual=True, by=f.organizer())
     assert e.value.errors == {"delegates-0-email": "This person is already registered for this forum."}
     # ... but at another forum, fine
     services.submit(f.forum(), data)

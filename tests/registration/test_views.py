@@ -25,7 +25,7 @@ def form_data(**kw):
         "delegates-0-email": "aliya@telecom.kz", "delegates-0-category": "delegate",
         "delegates-0-languages": ["kk", "ru"],
         "delegates-1-full_name": "山田 太郎", "delegates-1-latin_name": "YAMADA Taro",
-        "delegates-1-email": "yamada@example.jp", "delegates-1-category": "speaker", "delegates-1-phone": "+81 90 1234 5678",
+        "delegates-1-email": "yamada@example.jp", "delegates-1-category": "delegate", "delegates-1-phone": "+81 90 1234 5678",
     }
     data.update(kw)
     return {k: v for k, v in data.items() if v is not None}
@@ -59,7 +59,9 @@ def test_service_errors_land_next_to_their_field(client, db, post):
     existing = f.registration_(forum)
     r = post("/forums/astana/register", form_data(**{"delegates-1-email": existing.email}))
     assert r.status_code == 422
-    assert "This person is already registered for this forum." in r.get_data(as_text=True)
+    html = r.get_data(as_text=True)
+    assert "This address cannot be registered with this form. If it is yours, check your inbox." in html
+    assert "already registered" not in html
 
 
 def test_all_errors_come_in_one_round(client, db, post):
@@ -70,7 +72,7 @@ def test_all_errors_come_in_one_round(client, db, post):
                                                      "contact_phone": "12"}))
     html = r.get_data(as_text=True)
     assert 'id="city-error"' in html
-    assert "This person is already registered for this forum." in html
+    assert "This address cannot be registered with this form. If it is yours, check your inbox." in html
     assert 'id="contact_phone-error"' in html
 
 

@@ -352,7 +352,8 @@ def test_xlsx_export_with_a_pasted_control_character_still_downloads(client, log
     test_to_xlsx_survives_control_characters_pasted_into_a_field."""
     forum = f.forum(slug="vt")
     org = f.organizer()
-    f.registration_(forum, delegates=[f.delegate_input(position="Director\x0bSales")])
+    reg = f.registration_(forum)
+    reg.position = "Director\x0bSales"  # the form refuses it now; rows stored before may still have it
     db.session.commit()
     login(org)
     resp = client.get("/manage/vt/registrations.xlsx")
