@@ -184,4 +184,5 @@ def retry_once_on_conflict(fn: Callable) -> Callable:
                 session["_flashes"] = flashes
             return fn(*args, **kwargs)
 
+    wrapped.retries_on_conflict = True  # type: ignore[attr-defined]
     return wrapped
