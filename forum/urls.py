@@ -36,17 +36,19 @@ def safe_next(default: str, *names: str) -> str:
     return default
 
 
-MAX_ID = 2**63 - 1  # a signed 64-bit integer: PostgreSQL's BIGINT, SQLite's INTEGER
+# The id columns are INTEGER: 32 bits signed on PostgreSQL, which refuses a larger value in a query
+# (a 500), even one merely compared with an id. Nothing beyond it can exist, so it is a 404.
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in every route: ASCII digits only, within 64 bits; anything else is a 404.
+    """`<int:...>` in every route: ASCII digits only, up to the largest id; anything else is a 404.
 
     Werkzeug's own accepts 20-digit numbers (the database then fails: a 500) and any Unicode
     decimal digit. The factory registers this one under the name `int`, so no route can forget it.
     """
 
-    regex = r"[0-9]{1,19}"
+    regex = r"[0-9]{1,19}"  # the length keeps int() cheap; `max` decides
 
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
         kwargs.setdefault("max", MAX_ID)
