@@ -264,3 +264,10 @@ def test_every_view_is_wrapped_by_the_retry(app):
     for endpoint, view in app.view_functions.items():
         if endpoint != "static":
             assert getattr(view, "retries_on_conflict", False), endpoint
+
+
+def test_the_demo_command_is_retried_too(app):
+    # `forum demo` is idempotent, so running it again after an aborted transaction is safe.
+    from forum.cli import demo
+
+    assert getattr(demo.callback.__wrapped__, "retries_on_conflict", False) or getattr(demo.callback, "retries_on_conflict", False)
