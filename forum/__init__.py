@@ -39,8 +39,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
+    from forum.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _init_extensions(app)
     _register_blueprints(app)
+    _retry_views(app)
     _register_template_helpers(app)
     from forum import security_headers
 
@@ -52,10 +56,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def _refuse_nul_bytes():
-        # No form or query value ever needs a NUL; PostgreSQL refuses them (a 500). Say 400 instead.
+        # No address, form or query value ever needs a NUL; PostgreSQL refuses them (a 500). Say 400 instead.
         from flask import abort
 
-        if any("\x00" in v for v in request.values.values()):
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.values.items(multi=True)):
             abort(400)
 
     from forum.cli import register_commands
@@ -120,6 +124,15 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp):
         app.register_blueprint(bp)
+
+
+def _retry_views(app: Flask) -> None:
+    """Every view runs again, once, when PostgreSQL aborts its transaction for a deadlock or serialisation failure."""
+    from forum.db import retry_once_on_conflict
+
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != "static":
+            app.view_functions[endpoint] = retry_once_on_conflict(view)
 
 
 def _register_template_helpers(app: Flask) -> None:

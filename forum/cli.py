@@ -8,6 +8,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from forum import languages
+from forum.db import retry_once_on_conflict
 
 
 def _create_app() -> Flask:
@@ -103,6 +104,7 @@ def worker(once: bool, interval: float, batch: int) -> None:
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no forum yet.")
 @with_appcontext
+@retry_once_on_conflict
 def demo(if_empty: bool) -> None:
     """Load the demo forums, companies, delegates and logins (running it twice changes nothing)."""
     from forum.demo import load

@@ -129,3 +129,63 @@ def configure_sqlite(engine: Engine, busy_timeout_s: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+# --- text that fits its column ---------------------------------------------------------------
+
+
+def column_length(attr: Any) -> int | None:
+    """The declared length of a mapped String column (`Company.legal_name` -> 300); None when unbounded."""
+    return getattr(attr.property.columns[0].type, "length", None)
+
+
+def too_long(attr: Any, value: str | None) -> int | None:
+    """The column's limit when `value` (already normalised) is longer than it, else None.
+
+    Lengths are checked after NFC: a form's Length() sees what was typed, and normalising can make
+    it longer (U+0958 becomes two code points), which PostgreSQL then refuses with a 500.
+    """
+    limit = column_length(attr)
+    return limit if limit is not None and value is not None and len(value) > limit else None
+
+
+# --- a transaction PostgreSQL gave up on -------------------------------------------------------
+#
+# Locks are taken in one order (the forum row first), so deadlocks should not happen; should one
+# happen anyway, or a serialisation failure, PostgreSQL aborts one transaction and says the
+# caller may simply run it again. The boundary (a view, a CLI command) does that, once.
+
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+
+
+def is_retryable(error: BaseException) -> bool:
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    orig = error.orig
+    return (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)) in RETRYABLE_SQLSTATES
+
+
+def retry_once_on_conflict(fn: Callable) -> Callable:
+    """Run `fn` again, once, when the database aborted its transaction for a deadlock or serialisation failure.
+
+    Safe because a boundary commits once, at its end: an aborted transaction saved nothing. Messages
+    flashed by the failed attempt are taken back, so the person sees each once.
+    """
+
+    @wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        from flask import has_request_context, session
+
+        flashes = list(session.get("_flashes", [])) if has_request_context() else None
+        try:
+            return fn(*args, **kwargs)
+        except sa.exc.DBAPIError as e:
+            if not is_retryable(e):
+                raise
+            db.session.rollback()
+            if flashes is not None:
+                session["_flashes"] = flashes
+            return fn(*args, **kwargs)
+
+    wrapped.retries_on_conflict = True  # type: ignore[attr-defined]
+    return wrapped

@@ -5,6 +5,7 @@ import re
 from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
+from werkzeug.routing import IntegerConverter
 
 # Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so "/\tevil.example"
 # and "/\evil.example" both become "//evil.example": another site. None of these is ever needed.
@@ -33,3 +34,30 @@ def safe_next(default: str, *names: str) -> str:
         if target and is_safe_path(target):
             return target
     return default
+
+
+# The id columns are INTEGER: 32 bits signed on PostgreSQL, which refuses a larger value in a query
+# (a 500), even one merely compared with an id. Nothing beyond it can exist, so it is a 404.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits only, up to the largest id; anything else is a 404.
+
+    Werkzeug's own accepts 20-digit numbers (the database then fails: a 500) and any Unicode
+    decimal digit. The factory registers this one under the name `int`, so no route can forget it.
+    """
+
+    regex = r"[0-9]{1,19}"  # the length keeps int() cheap; `max` decides
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def ascii_int(value: str | None, *, maximum: int = MAX_ID) -> int | None:
+    """'12' -> 12; None for anything else: '', '-1', '²' or '٣' (str.isdigit() says yes to those), too large."""
+    if not value or len(value) > 19 or not (value.isascii() and value.isdigit()):
+        return None
+    n = int(value)
+    return n if n <= maximum else None

@@ -4,16 +4,18 @@ from __future__ import annotations
 import hashlib
 import re
 
+import idna
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash
+from sqlalchemy.exc import IntegrityError
 
 from forum import clock
 from forum.accounts.models import LANGUAGES, User
 from forum.audit import services as audit
-from forum.db import db, nfc
+from forum.db import db, nfc, too_long
 from forum.errors import InvalidInput, InvalidState, NotAllowed
 from forum.notifications import services as mail
 from forum.security import Role
@@ -24,7 +26,20 @@ MIN_PASSWORD_LENGTH = 10
 
 
 def normalize_email(email: str) -> str:
-    return (nfc(email) or "").lower()
+    """One spelling per address: NFC, lower case, and the domain in its ASCII (IDNA) form.
+
+    'Anna@Bücher.example' and 'anna@xn--bcher-kva.example' are the same mailbox, so they are the
+    same account and the same delegate for the once-per-forum rule. A domain IDNA refuses is kept as
+    typed (lower case); the e-mail validators decide whether it is an address at all.
+    """
+    email = (nfc(email) or "").lower()
+    local, at, domain = email.rpartition("@")
+    if at and domain and not domain.isascii():
+        try:
+            domain = idna.encode(domain, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            pass
+    return f"{local}{at}{domain}"
 
 
 def find_by_email(email: str) -> User | None:
@@ -37,9 +52,14 @@ def create_user(
     email = normalize_email(email)
     if not email or "@" not in email:
         raise InvalidInput(_("Enter a valid e-mail address."), code="bad_email", field="email")
+    if limit := too_long(User.email, email):
+        raise InvalidInput(_("At most %(n)d characters.", n=limit), code="too_long", field="email")
     if find_by_email(email) is not None:
         raise InvalidInput(_("An account with this e-mail address already exists."), code="email_taken", field="email")
-    user = User(email=email, display_name=nfc(display_name) or email, role=role,
+    display_name = nfc(display_name) or email[:200]
+    if limit := too_long(User.display_name, display_name):
+        raise InvalidInput(_("At most %(n)d characters.", n=limit), code="too_long", field="display_name")
+    user = User(email=email, display_name=display_name, role=role,
                 language=language if language in LANGUAGES else "en")
     if password is not None:
         check_password_strength(password)
@@ -54,7 +74,17 @@ def get_or_create_delegate_user(email: str, display_name: str, language: str = "
     user = find_by_email(email)
     if user is not None:
         return user, False
-    return create_user(email, display_name, Role.DELEGATE, None, language), True
+    display_name = (nfc(display_name) or "")[:200]  # the name on the account only; the registration keeps it whole
+    try:
+        with db.session.begin_nested():
+            return create_user(email, display_name, Role.DELEGATE, None, language), True
+    except IntegrityError:
+        # Another request created this account a moment ago (users.email is unique): join it. Its
+        # row is committed by now, since the insert waited for it; READ COMMITTED sees it.
+        user = find_by_email(email)
+        if user is None:
+            raise
+        return user, False
 
 
 def check_password_strength(password: str) -> None:
@@ -231,5 +261,7 @@ def update_profile(user: User, display_name: str, language: str) -> None:
     if not is_one_line(name):  # it is the name in the To header of the account's mails
         raise InvalidInput(_("Write this on one line: line breaks are not allowed here."), code="line_break",
                            field="display_name")
+    if limit := too_long(User.display_name, name):
+        raise InvalidInput(_("At most %(n)d characters.", n=limit), code="too_long", field="display_name")
     set_language(user, language)
     user.display_name = name

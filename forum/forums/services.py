@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 
 from forum.accounts.models import User
 from forum.audit import services as audit
-from forum.db import db, nfc
+from forum.db import db, nfc, too_long
 from forum.errors import InvalidInput, NotAllowed
 from forum.forums.models import Forum, ForumStatus
 from forum.text import is_one_line
+from forum.registration.choices import COUNTRY_CODES
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TIMEZONES = frozenset(available_timezones())
@@ -63,6 +64,8 @@ def to_utc(local: datetime, zone: str) -> datetime:
     return first.astimezone(timezone.utc)
 
 
+CAPACITY_MAX = 100_000  # also keeps the number inside the column's 32-bit INTEGER
+
 # Years a forum can be in: also keeps year-1 dates from overflowing when shifted to UTC.
 YEARS = range(2000, 2101)
 
@@ -92,6 +95,10 @@ def validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
         else:
             chosen = set(data.public_categories) | {"delegate"}
             data.public_categories = [c for c in CATEGORY_VALUES if c in chosen]
+    for name in ("slug", "title", "city", "venue"):
+        # Checked once normalised: NFC can make a text longer than the form's Length() saw.
+        if limit := too_long(getattr(Forum, name), getattr(data, name)):
+            errors[name] = _("At most %(n)d characters.", n=limit)
     if data.timezone not in TIMEZONES:
         errors["timezone"] = _("Choose a time zone from the list, e.g. Asia/Almaty.")
     if data.status not in {s.value for s in ForumStatus}:
@@ -120,6 +127,10 @@ def validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
                       zone=data.timezone))
     if data.capacity is None or data.capacity < 1:
         errors["capacity"] = _("Capacity must be at least 1.")
+    elif data.capacity > CAPACITY_MAX:
+        errors["capacity"] = _("Capacity can be at most %(n)d.", n=CAPACITY_MAX)
+    if (data.country or "").upper() not in COUNTRY_CODES:
+        errors["country"] = _("Choose a country from the list.")
     if data.starts_local and data.ends_local and data.ends_local < data.starts_local:
         errors["ends_local"] = _("The forum cannot end before it starts.")
     if data.opens_local and data.closes_local and data.closes_local < data.opens_local:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -102,18 +104,40 @@ class RegistrationForm(FlaskForm):
         )
 
 
+# What a delegate's input is called: 'delegates-<index>-<field>', the index in ASCII digits.
+_DELEGATE_KEY = re.compile(r"delegates-([0-9]{1,6})-([a-z_]+)")
+
+
+def delegate_formdata(formdata: MultiDict) -> tuple[MultiDict, int]:
+    """The submitted form without malformed delegate keys, and how many delegates it holds.
+
+    WTForms reads the index with int() after str.isdigit(), which is true for '²' (a 500); a key
+    such as 'delegates-x' or 'delegates-²-email' is no field of this form and is left out. The
+    count lets the view refuse an 11th delegate instead of FieldList dropping it without a word.
+    """
+    out, indices = MultiDict(), set()
+    for key, value in formdata.items(multi=True):
+        if key.startswith("delegates"):
+            m = _DELEGATE_KEY.fullmatch(key)
+            if m is None:
+                continue
+            indices.add(int(m.group(1)))
+        out.add(key, value)
+    return out, len(indices)
+
+
 def with_delegate_removed(formdata: MultiDict, index: int) -> MultiDict:
     """The submitted form with delegate `index` taken out and the later ones renumbered."""
     out = MultiDict()
     for key, value in formdata.items(multi=True):
-        if key.startswith("delegates-"):
-            _, num, rest = key.split("-", 2)
-            if not num.isdigit():
-                continue
-            n = int(num)
+        m = _DELEGATE_KEY.fullmatch(key)
+        if m is not None:
+            n, rest = int(m.group(1)), m.group(2)
             if n == index:
                 continue
             key = f"delegates-{n - 1 if n > index else n}-{rest}"
+        elif key.startswith("delegates"):
+            continue
         out.add(key, value)
     return out
 

@@ -15,7 +15,7 @@ from forum import clock, languages
 from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.audit import services as audit
-from forum.db import db, nfc
+from forum.db import db, nfc, too_long
 from forum.errors import CapacityReached, InvalidInput, InvalidState, NotAllowed
 from forum.forums.models import Forum, ForumStatus, Phase
 from forum.notifications import services as mail
@@ -143,7 +143,23 @@ def _clean(data: CompanyInput) -> dict[str, str]:
         d.language = d.language or data.language
         if d.language not in languages.CODES:
             errors[prefix + "language"] = _("Choose a language from the list.")
+        _check_lengths(errors, d, _DELEGATE_COLUMNS, prefix)
+    _check_lengths(errors, data, _COMPANY_COLUMNS)
     return errors
+
+
+# Text that goes into a bounded column, checked once normalised (NFC can lengthen it; see db.too_long).
+_COMPANY_COLUMNS = {name: getattr(Company, name) for name in (
+    "legal_name", "name_en", "city", "website", "contact_name", "contact_email", "contact_phone",
+    "contact_position", "endorsed_by")}
+_DELEGATE_COLUMNS = {name: getattr(Registration, name) for name in (
+    "full_name", "latin_name", "position", "email", "phone")}
+
+
+def _check_lengths(errors: dict[str, str], obj: object, columns: dict, prefix: str = "") -> None:
+    for name, column in columns.items():
+        if limit := too_long(column, getattr(obj, name)):
+            errors.setdefault(prefix + name, _("At most %(n)d characters.", n=limit))
 
 
 def validate(forum: Forum, data: CompanyInput, *, needs_reason: bool, manual: bool = False,
@@ -164,14 +180,19 @@ def validate(forum: Forum, data: CompanyInput, *, needs_reason: bool, manual: bo
             if d.category not in allowed:
                 errors.setdefault(f"delegates-{i}-category", _("Choose a category from the list."))
     taken = _already_registered(forum, [d.email for d in data.delegates if d.email])
-    refusal = (_("This person is already registered for this forum.") if manual else
-               _("This address cannot be registered with this form. If it is yours, check your inbox."))
-    for i, d in enumerate(data.delegates):
-        if d.email in taken:
-            errors.setdefault(f"delegates-{i}-email", refusal)
+    for name, message in _taken_errors(data, taken, manual=manual).items():
+        errors.setdefault(name, message)
     if taken and tell_owners and not manual:
         abuse.tell_address_owners(forum, taken)
     return errors
+
+
+def _taken_errors(data: CompanyInput, taken: set[str], *, manual: bool) -> dict[str, str]:
+    """The once-per-forum refusal, next to each delegate whose address is taken. Only organizers are told
+    plainly that the person is registered; the public form must not confirm it to anyone."""
+    refusal = (_("This person is already registered for this forum.") if manual else
+               _("This address cannot be registered with this form. If it is yours, check your inbox."))
+    return {f"delegates-{i}-email": refusal for i, d in enumerate(data.delegates) if d.email in taken}
 
 
 def public_categories(forum: Forum) -> list[str]:
@@ -215,6 +236,18 @@ def submit(
     if source in abuse.PUBLIC_SOURCES:
         abuse.check_hourly_caps(data.contact_email, address, len(data.delegates), now=now)
 
+    # The forum row first, before any row that references it (the house lock order): a cancellation,
+    # a decision and another submission in this forum wait for us, or we for them. Then what was
+    # checked above is checked again under the lock: the forum may have been cancelled or closed,
+    # and a delegate registered, in the meantime.
+    forum = states.lock_forum(forum.id)
+    source, late = entry_kind(forum, invitation=invitation, manual=manual, by=by, now=now)
+    if needs_late_reason(source) and not data.late_reason:
+        raise SubmissionError({"late_reason": _("Tell the organizers why you are registering after the deadline.")})
+    taken = _taken_errors(data, _already_registered(forum, [d.email for d in data.delegates]), manual=manual)
+    if taken:
+        raise SubmissionError(taken)
+
     try:
         with db.session.begin_nested():
             if invitation is not None:
@@ -222,8 +255,10 @@ def submit(
             company = _create(forum, data, now=now, by=by, source=source, late=late, invitation=invitation,
                               address=address if source in abuse.PUBLIC_SOURCES else None)
     except IntegrityError:
-        # Two forms with the same delegate at the same moment: the unique index decided.
-        raise SubmissionError({"delegates": _("One of these delegates was registered a moment ago by someone else.")})
+        # The unique index has the last word; under the forum lock the check above should have seen it coming.
+        raise SubmissionError(_taken_errors(data, _already_registered(forum, [d.email for d in data.delegates]),
+                                            manual=manual) or {
+            "delegates": _("One of these delegates was registered a moment ago by someone else.")})
 
     if invitation is not None and invitation.auto_approve:
         for reg in company.delegates:
@@ -370,8 +405,12 @@ def create_invitation(
         raise InvalidInput(_("This field is required."), code="company_required", field="company_name")
     if not is_one_line(company_name):  # it is the name in the mail's To header
         raise InvalidInput(_one_line_error(), code="line_break", field="company_name")
+    if limit := too_long(LateInvitation.company_name, company_name):
+        raise InvalidInput(_("At most %(n)d characters.", n=limit), code="too_long", field="company_name")
     if not is_plain_address(email):
         raise InvalidInput(_("Enter a valid e-mail address."), code="bad_email", field="email")
+    if limit := too_long(LateInvitation.email, email):
+        raise InvalidInput(_("At most %(n)d characters.", n=limit), code="too_long", field="email")
     if not 1 <= days_valid <= 60:
         raise InvalidInput(_("Choose between 1 and 60 days."), code="bad_days", field="days_valid")
     token = secrets.token_urlsafe(32)

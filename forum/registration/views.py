@@ -12,9 +12,10 @@ from forum.forms_util import apply_errors, show_error
 from forum.forums import services as forums
 from forum.forums.models import Forum
 from forum.registration import abuse, disputes, services
-from forum.registration.forms import DisputeForm, RegistrationForm, WithdrawForm, with_delegate_removed
+from forum.registration.forms import DisputeForm, RegistrationForm, WithdrawForm, delegate_formdata, with_delegate_removed
 from forum.registration.models import Company, LateInvitation, Registration, Source
 from forum.registration.services import MAX_DELEGATES, SubmissionError
+from forum.urls import ascii_int
 
 bp = Blueprint("registration", __name__)
 
@@ -48,10 +49,13 @@ def form_flow(forum: Forum, source: Source, *, template: str, invitation: LateIn
     """
     late = services.needs_late_reason(source)
     manual = source is Source.MANUAL
-    formdata = request.form if request.method == "POST" else None
+    formdata, n_delegates = delegate_formdata(request.form) if request.method == "POST" else (None, 0)
     remove = request.form.get("remove_delegate")
-    if formdata is not None and remove is not None and remove.isdigit():
-        formdata = with_delegate_removed(request.form, int(remove))
+    if formdata is not None and remove is not None:
+        index = ascii_int(remove, maximum=MAX_DELEGATES)
+        if index is None:
+            abort(400)  # only a crafted form sends anything but the button's own number
+        formdata, n_delegates = delegate_formdata(with_delegate_removed(formdata, index))
     form = RegistrationForm(formdata=formdata, late=late)
     # An organizer enters any category; the public form offers the forum's public ones.
     categories = None if manual else services.public_categories(forum)
@@ -75,6 +79,10 @@ def form_flow(forum: Forum, source: Source, *, template: str, invitation: LateIn
                                      contact_email=form.contact_email.data or "")
             db.session.commit()
             return redirect(url_for("registration.received", slug=forum.slug)), None
+        elif n_delegates > MAX_DELEGATES:
+            # Only a crafted form gets here (the page offers no 11th): refuse rather than drop one unseen.
+            flash(_("Register between 1 and %(n)d delegates.", n=MAX_DELEGATES), "error")
+            status = 422
         elif form.validate():
             try:
                 company = services.submit(forum, form.to_input(str(get_locale() or "en")), invitation=invitation,

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from forum.accounts.models import User
 from forum.db import db
@@ -41,8 +42,9 @@ def decide(reg: Registration, action: str, *, by: User, reason: str = "", overri
     states.transition(reg, ACTIONS[action], by=by, reason=reason, override_capacity=override_capacity)
 
 
-def decide_many(forum: Forum, ids: list[int], action: str, *, by: User, reason: str = "") -> BulkResult:
-    """Apply one decision to many registrations of this forum, oldest first.
+def decide_many(forum: Forum, ids: list[int], action: str, *, by: User, reason: str = "",
+                at_most: int = 50) -> BulkResult:
+    """Apply one decision to many registrations of this forum, oldest first; at most `at_most` (a page) at once.
 
     Each is decided on its own rules: those that cannot be (full, already decided) are reported
     back with the reason and left as they were; the others are changed. A rejection without a
@@ -52,8 +54,13 @@ def decide_many(forum: Forum, ids: list[int], action: str, *, by: User, reason: 
         raise NotAllowed(_("Only organizers can decide on registrations."), code="not_organizer")
     if action not in ACTIONS:
         raise InvalidInput(_("Unknown action."), code="bad_action")
+    ids = list(dict.fromkeys(ids))
     if not ids:
         raise InvalidInput(_("Select at least one registration."), code="nothing_selected")
+    if len(ids) > at_most:
+        raise InvalidInput(ngettext("Select at most %(num)d registration at once.",
+                                    "Select at most %(num)d registrations at once.", at_most),
+                           code="too_many_selected")
     if ACTIONS[action] is RegState.REJECTED and not reason.strip():
         raise InvalidInput(_("Give a reason for the rejection: the company receives it."), code="reason_required",
                            field="reason")

@@ -11,7 +11,7 @@ from flask_login import current_user
 from forum.audit import services as audit
 from forum.db import db, writes
 from forum.forms_util import show_error
-from forum.errors import DomainError
+from forum.errors import DomainError, InvalidInput
 from forum.forums.models import Forum
 from forum.registration import choices
 from forum.registration.models import Company, LateInvitation, Registration
@@ -22,7 +22,9 @@ from forum.registration import services as registration
 from forum.review import exporting, queries, services
 from forum.review.forms import BulkForm, CategoryRequestForm, DecisionForm, InvitationForm
 from forum.security import organizer_required
-from forum.urls import safe_next
+from forum.urls import ascii_int, safe_next
+
+MAX_PAGE = 1_000_000  # far beyond any list; keeps OFFSET = page x size inside 64 bits
 
 bp = Blueprint("review", __name__, url_prefix="/manage/<slug>")
 
@@ -49,8 +51,12 @@ def _trail(reg: Registration) -> list:
 def registrations(slug: str):
     forum = _forum(slug)
     f = queries.Filters.from_args(request.args)
-    page = db.paginate(queries.registrations(forum.id, f), per_page=current_app.config["PER_PAGE"], max_per_page=200,
-                       error_out=False)
+    raw = request.args.get("page", "")
+    number = ascii_int(raw, maximum=MAX_PAGE) or 1  # nonsense ('abc', '²') is ignored like any other filter
+    if raw.isascii() and raw.isdigit() and int(raw) > MAX_PAGE:
+        abort(404)  # a page so far out that its OFFSET would overflow: there is no such page
+    page = db.paginate(queries.registrations(forum.id, f), page=number, per_page=current_app.config["PER_PAGE"],
+                       max_per_page=200, error_out=False)
     return render_template(
         "review/registrations.html", forum=forum, page=page, filters=f, counts=queries.state_counts(forum.id),
         bulk_form=BulkForm(), countries=choices.country_list(), sectors=choices.sector_choices(),
@@ -66,9 +72,13 @@ def bulk(slug: str):
     if not form.validate() or not form.action.data:
         flash(_("Choose what to do with the selected registrations."), "error")
         return redirect(back)
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [ascii_int(i) for i in request.form.getlist("ids")]
+    if None in ids:
+        # The page sends the registrations' own ids; anything else ('²', 20 digits) is a crafted request.
+        raise InvalidInput(_("The selection is not valid. Reload the list and select again."), code="bad_ids")
     try:
-        result = services.decide_many(forum, ids, form.action.data, by=current_user, reason=form.reason.data or "")
+        result = services.decide_many(forum, ids, form.action.data, by=current_user, reason=form.reason.data or "",
+                                      at_most=current_app.config["PER_PAGE"])
     except DomainError as e:
         flash(e.message, "error")
         return redirect(back)
