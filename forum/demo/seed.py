@@ -15,6 +15,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 
 from forum import clock
 from forum.accounts import services as accounts
@@ -137,6 +138,25 @@ class _Seeder:
         db.session.execute(
             sa.delete(OutboxMessage).where(OutboxMessage.forum_id.in_([f.id for f in self.forums]))
         )
+        self._failed_mail(main)
+
+    def _failed_mail(self, forum: Forum) -> None:
+        """Two approval mails a mail server refused for good, so that Manage → Mail shows what failed and
+        why. Re-queueing them in `make run` writes them to instance/mail/ (the addresses are .example)."""
+        from forum.notifications.models import MailStatus
+        from forum.registration.mails import decision_mail
+
+        regs = db.session.scalars(
+            sa.select(Registration).where(Registration.forum_id == forum.id, Registration.state == RegState.APPROVED)
+            .order_by(Registration.id).limit(2)
+        ).all()
+        for reg in regs:
+            decision_mail(reg, RegState.APPROVED)
+        db.session.flush()
+        for msg in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.forum_id == forum.id)):
+            msg.status, msg.attempts = MailStatus.FAILED, current_app.config["MAIL_MAX_ATTEMPTS"]
+            msg.last_error = (f"SMTPRecipientsRefused: {{'{msg.to_addr}': (550, b'5.1.1 "
+                              f"<{msg.to_addr}>: Recipient address rejected: mailbox unavailable')}}")
 
     def _login(self, login: Login) -> tuple[User, bool]:
         existing = accounts.find_by_email(login.email)

@@ -140,3 +140,12 @@ def test_if_empty_does_nothing_once_any_forum_exists(demo):
     assert messages
     _db.session.rollback()
     assert forum(MAIN_SLUG)
+
+
+def test_the_demo_shows_failed_mail_on_the_organizers_mail_page(demo):
+    failed = _db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.status == MailStatus.FAILED)).all()
+    assert len(failed) >= 2
+    assert all("mailbox unavailable" in m.last_error and m.to_addr.endswith(".example") for m in failed)
+    forum_ids = {m.forum_id for m in failed}
+    main = _db.session.scalars(sa.select(Forum).where(Forum.slug == MAIN_SLUG)).one()
+    assert forum_ids == {main.id}
