@@ -67,7 +67,7 @@ def setup(url: str, n: int, per_company: int = 4) -> tuple[str, int, float]:
     from forum import clock
     from forum.db import db
     from forum.search import search_key
-    from forum.registration.models import Category, Company, RegState, Registration, Source
+    from forum.registration.models import Category, CompanyRegistration, RegState, Registration, Source
     from tests import factories as f
 
     app = make_app(url)
@@ -100,7 +100,7 @@ def setup(url: str, n: int, per_company: int = 4) -> tuple[str, int, float]:
                     category=Category.DELEGATE, state=list(RegState)[i % 4], is_late=i % 10 == 0,
                     created_at=at, state_changed_at=at,
                     search_key=search_key(full, latin, email, legal, name_en)))
-        ids = db.session.scalars(sa.insert(Company).returning(Company.id, sort_by_parameter_order=True),
+        ids = db.session.scalars(sa.insert(CompanyRegistration).returning(CompanyRegistration.id, sort_by_parameter_order=True),
                                  companies).all()
         for p in people:
             p["company_id"] = ids[p.pop("company_idx")]

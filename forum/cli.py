@@ -30,23 +30,22 @@ def user_group() -> None:
 @user_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(["organizer", "staff", "delegate"]), default="organizer", show_default=True)
+@click.option("--admin", is_flag=True, help="A site administrator: manages users, creates forums, may do everything.")
 @click.option("--language", type=click.Choice(languages.CODES), default=languages.DEFAULT, show_default=True)
 @with_appcontext
-def create_user(email: str, name: str, role: str, language: str) -> None:
+def create_user(email: str, name: str, admin: bool, language: str) -> None:
     """Create an account; the password comes from FORUM_PASSWORD or a prompt."""
     from forum.accounts import services
     from forum.db import db
     from forum.errors import DomainError
-    from forum.security import Role
 
     password = os.environ.get("FORUM_PASSWORD") or click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = services.create_user(email, name, Role(role), password, language)
+        user = services.create_user(email, name, password, language, is_admin=admin)
     except DomainError as e:
         raise click.ClickException(e.message)
     db.session.commit()
-    click.echo(f"Created {user.role.value} {user.email}")
+    click.echo(f"Created {'administrator' if user.is_admin else 'user'} {user.email}")
 
 
 @user_group.command("deactivate")

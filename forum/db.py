@@ -135,7 +135,7 @@ def configure_sqlite(engine: Engine, busy_timeout_s: int) -> None:
 
 
 def column_length(attr: Any) -> int | None:
-    """The declared length of a mapped String column (`Company.legal_name` -> 300); None when unbounded."""
+    """The declared length of a mapped String column (`CompanyRegistration.legal_name` -> 300); None when unbounded."""
     return getattr(attr.property.columns[0].type, "length", None)
 
 

@@ -3,4 +3,6 @@ from forum.accounts.models import User  # noqa: F401
 from forum.audit.models import AuditEntry  # noqa: F401
 from forum.forums.models import Forum  # noqa: F401
 from forum.notifications.models import OutboxMessage  # noqa: F401
-from forum.registration.models import Company, LateInvitation, Registration  # noqa: F401
+from forum.registration.models import CompanyRegistration, LateInvitation, Registration  # noqa: F401
+from forum.organisations.models import Organisation  # noqa: F401
+from forum.teams.models import TeamMember  # noqa: F401

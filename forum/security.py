@@ -1,39 +1,11 @@
-"""Roles and the decorators that check them. Every check happens here, on the server."""
-from __future__ import annotations
+"""Who may do what. Every check happens on the server, in one place: forum.teams.permissions.
 
-import enum
-from functools import wraps
-from typing import Callable, TypeVar
-
-from flask import abort
-from flask_login import current_user
-
-F = TypeVar("F", bound=Callable)
-
-
-class Role(str, enum.Enum):
-    ORGANIZER = "organizer"  # everything
-    STAFF = "staff"  # venue check-in only
-    DELEGATE = "delegate"  # own registrations, later B2B and agenda
-
-
-def role_required(*roles: Role) -> Callable[[F], F]:
-    """Anonymous users go to the login page; signed-in users without the role get 403."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                from forum.extensions import login_manager
-
-                return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
-
-
-organizer_required = role_required(Role.ORGANIZER)
+Site administrators (users.is_admin) manage users and create forums, and hold every permission on every
+forum. Anyone else holds, per forum, what that forum's team grants them (teams.models.Permission).
+Delegates and contact persons reach their own registrations through those registrations.
+"""
+from forum.teams.models import Permission  # noqa: F401
+from forum.teams.permissions import (  # noqa: F401
+    admin_required, current_forum, forum_permission, has_permission, permissions_of, require, require_admin,
+    team_member_required,
+)

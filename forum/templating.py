@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from forum import clock, languages
+from forum.teams import permissions
+from forum.teams.models import Permission
 from forum.forums.models import Forum, Phase
 from forum.registration import choices
 from forum.registration.models import RegState
@@ -196,7 +198,8 @@ def init_app(app: Flask) -> None:
         country_name=choices.country_name, sector_label=lambda k: str(choices.SECTORS.get(k, k)),
         language_name=choices.language_name, category_label=choices.category_label, categories=choices.CATEGORIES, status_label=status_label,
         url_with=url_with, ui_languages=languages.choices(), RegState=RegState, Phase=Phase, action_label=action_label,
-        state_value_label=state_value_label,
+        state_value_label=state_value_label, has_permission=permissions.has_permission,
+        permissions_of=permissions.permissions_of, is_on_a_team=permissions.is_on_a_team, Permission=Permission,
     )
 
     @app.context_processor

@@ -10,20 +10,29 @@ from forum.db import db
 from forum.forums.models import Forum, ForumStatus
 from forum.registration import services as registration
 from forum.registration.services import CompanyInput, DelegateInput
-from forum.security import Role
+from forum.teams import services as teams
+from forum.teams.models import Permission
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery"
 
 
-def user(role: Role = Role.DELEGATE, email: str | None = None, password: str | None = PASSWORD,
-         name: str = "Test User", language: str = "en"):
+def user(email: str | None = None, password: str | None = PASSWORD, name: str = "Test User", language: str = "en",
+         *, admin: bool = False):
     email = email or f"user{next(_seq)}@example.org"
-    return accounts.create_user(email, name, role, password, language)
+    return accounts.create_user(email, name, password, language, is_admin=admin)
 
 
 def organizer(**kw):
-    return user(Role.ORGANIZER, name=kw.pop("name", "Organizer"), **kw)
+    """A site administrator: every permission on every forum."""
+    return user(name=kw.pop("name", "Organizer"), admin=True, **kw)
+
+
+def member(forum: Forum, *perms: Permission | str, **kw):
+    """A user on this forum's team with these permissions (and nothing elsewhere)."""
+    u = user(name=kw.pop("name", "Team Member"), **kw)
+    teams.grant(forum, u, perms or [Permission.MANAGE], by=None)
+    return u
 
 
 def forum(*, phase: str = "open", capacity: int = 100, status: ForumStatus = ForumStatus.PUBLISHED,

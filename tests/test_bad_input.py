@@ -9,7 +9,7 @@ from forum.accounts.models import User
 from forum.errors import InvalidInput
 from forum.forums.models import Forum
 from forum.registration import services as registration
-from forum.registration.models import Company, RegState, Registration
+from forum.registration.models import CompanyRegistration, RegState, Registration
 from forum.registration.services import SubmissionError
 from forum.urls import MAX_ID, IdConverter, ascii_int
 from tests import factories as f
@@ -96,7 +96,7 @@ def test_remove_delegate_in_other_digits_is_a_400_and_saves_nothing(client, db, 
     for value in ("²", "٣", "99999999999999999999", "-1", "11"):
         r = post("/forums/astana/register", _form(remove_delegate=value), token_from="/forums/astana/register")
         assert r.status_code == 400, value
-    assert _count(db, Company) == 0
+    assert _count(db, CompanyRegistration) == 0
 
 
 def test_malformed_delegate_keys_are_ignored_not_a_500(client, db, post):
@@ -187,7 +187,7 @@ def test_a_name_that_nfc_makes_too_long_is_a_field_error_on_the_form(client, db,
     assert r.status_code == 422
     body = r.get_data(as_text=True)
     assert body.count("At most 200 characters.") == 2
-    assert _count(db, Company) == 0 and _count(db, User) == 0
+    assert _count(db, CompanyRegistration) == 0 and _count(db, User) == 0
 
 
 @pytest.mark.parametrize("field", ["legal_name", "name_en", "city", "contact_name", "contact_position", "endorsed_by"])

@@ -154,7 +154,7 @@ def test_a_single_use_invitation_is_used_once_when_submissions_arrive_at_once(ap
     """8 companies submit the same late-entry invitation at the same instant: exactly one is
     registered; the others are told the link is used up, and nothing of theirs is saved."""
     from forum.registration import services
-    from forum.registration.models import Company, LateInvitation
+    from forum.registration.models import CompanyRegistration, LateInvitation
 
     forum, org = f.forum(phase="late"), f.organizer()
     inv, _token = services.create_invitation(forum, company_name="Toyota", email="a@toyota.jp", by=org)
@@ -182,5 +182,5 @@ def test_a_single_use_invitation_is_used_once_when_submissions_arrive_at_once(ap
 
     assert _run_threads(8, work) == []
     assert sorted(outcomes) == ["invitation_unusable"] * 7 + ["ok"]
-    companies = db.session.scalar(sa.select(sa.func.count()).select_from(Company).where(Company.forum_id == forum_id))
+    companies = db.session.scalar(sa.select(sa.func.count()).select_from(CompanyRegistration).where(CompanyRegistration.forum_id == forum_id))
     assert companies == 1

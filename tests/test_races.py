@@ -24,7 +24,7 @@ from forum.db import db as _db
 from forum.errors import DomainError
 from forum.forums.models import Forum, ForumStatus
 from forum.notifications.models import OutboxMessage
-from forum.registration.models import ACTIVE_STATES, Company, LateInvitation, RegState, Registration
+from forum.registration.models import ACTIVE_STATES, CompanyRegistration, LateInvitation, RegState, Registration
 from tests import factories as f
 from tests.conftest import CSRF_RE
 
@@ -180,7 +180,7 @@ def test_the_same_new_contact_email_ten_times_at_once_joins_one_account(app, pg)
     assert [s for s, _ in responses] == [302] * 10, [b[:300] for s, b in responses if s != 302]
     for addr in ("new.person@example.kz", "new.delegate@example.kz"):
         assert pg.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email == addr)) == 1
-    assert pg.session.scalar(sa.select(sa.func.count()).select_from(Company)) == 10
+    assert pg.session.scalar(sa.select(sa.func.count()).select_from(CompanyRegistration)) == 10
 
 
 def test_the_same_delegate_ten_times_at_once_in_one_forum_registers_once_and_marks_the_field(app, pg):
@@ -230,7 +230,7 @@ def test_a_view_aborted_by_the_database_is_run_again_once_transparently(app, cli
     assert r.status_code == 302, r.get_data(as_text=True)[:500]
     assert len(calls) == 2
     # the first attempt's rows were rolled back: exactly one company, one registration
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Company).where(Company.forum_id == forum.id)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CompanyRegistration).where(CompanyRegistration.forum_id == forum.id)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
 
 

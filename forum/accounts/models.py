@@ -8,8 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum import clock, languages
-from forum.db import UTCDateTime, db, enum_column
-from forum.security import Role
+from forum.db import UTCDateTime, db
 
 LANGUAGES = languages.CODES
 
@@ -27,7 +26,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     display_name: Mapped[str] = mapped_column(sa.String(200))
     language: Mapped[str] = mapped_column(sa.String(5), default="en")
-    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.DELEGATE)
+    # A site administrator manages users and creates forums, and holds every permission on every forum.
+    # Everyone else holds what their forums' teams grant them (teams.permissions).
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -43,10 +44,6 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
-    def is_organizer(self) -> bool:
-        return self.role is Role.ORGANIZER
-
-    @property
     def has_password(self) -> bool:
         return bool(self.password_hash)
 
@@ -57,4 +54,4 @@ class User(UserMixin, db.Model):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
     def __repr__(self) -> str:
-        return f"<User {self.email} {self.role.value}>"
+        return f"<User {self.email}{' admin' if self.is_admin else ''}>"

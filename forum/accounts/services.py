@@ -18,7 +18,6 @@ from forum.audit import services as audit
 from forum.db import db, nfc, too_long
 from forum.errors import InvalidInput, InvalidState, NotAllowed
 from forum.notifications import services as mail
-from forum.security import Role
 from forum.text import is_one_line
 from forum.urls import external_url
 
@@ -47,7 +46,7 @@ def find_by_email(email: str) -> User | None:
 
 
 def create_user(
-    email: str, display_name: str, role: Role = Role.DELEGATE, password: str | None = None, language: str = "en"
+    email: str, display_name: str, password: str | None = None, language: str = "en", *, is_admin: bool = False
 ) -> User:
     email = normalize_email(email)
     if not email or "@" not in email:
@@ -59,7 +58,7 @@ def create_user(
     display_name = nfc(display_name) or email[:200]
     if limit := too_long(User.display_name, display_name):
         raise InvalidInput(_("At most %(n)d characters.", n=limit), code="too_long", field="display_name")
-    user = User(email=email, display_name=display_name, role=role,
+    user = User(email=email, display_name=display_name, is_admin=is_admin,
                 language=language if language in LANGUAGES else "en")
     if password is not None:
         check_password_strength(password)
@@ -77,7 +76,7 @@ def get_or_create_delegate_user(email: str, display_name: str, language: str = "
     display_name = (nfc(display_name) or "")[:200]  # the name on the account only; the registration keeps it whole
     try:
         with db.session.begin_nested():
-            return create_user(email, display_name, Role.DELEGATE, None, language), True
+            return create_user(email, display_name, None, language), True
     except IntegrityError:
         # Another request created this account a moment ago (users.email is unique): join it. Its
         # row is committed by now, since the insert waited for it; READ COMMITTED sees it.

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from forum.teams.permissions import is_on_a_team
 from forum.accounts import services
 from forum.accounts.forms import ForgotPasswordForm, LanguageForm, LoginForm, ProfileForm, SetPasswordForm
 from forum.db import db
@@ -73,7 +74,7 @@ def login():
         else:
             _signed_in(user, remember=form.remember.data)
             db.session.commit()
-            default = url_for("forums_manage.index") if user.is_organizer else url_for("registration.my")
+            default = url_for("forums_manage.index") if is_on_a_team(user) else url_for("registration.my")
             return redirect(safe_next(default))
     return render_template("accounts/login.html", form=form), (200 if request.method == "GET" or form.errors == {} else 422)
 
@@ -120,7 +121,7 @@ def set_password(token: str):
             _signed_in(user)
             db.session.commit()
             flash(_("Your password is set. You are signed in."), "success")
-            return redirect(url_for("forums_manage.index") if user.is_organizer else url_for("registration.my"))
+            return redirect(url_for("forums_manage.index") if is_on_a_team(user) else url_for("registration.my"))
     return render_template("accounts/set_password.html", form=form, user=user), (422 if form.errors else 200)
 
 

@@ -26,10 +26,11 @@ from forum.forums.models import Forum, ForumStatus
 from forum.forums.services import ForumInput, save_forum, to_utc
 from forum.notifications.models import OutboxMessage
 from forum.registration import services as registration, states
-from forum.registration.models import Category, Company, LateInvitation, RegState, Registration
+from forum.registration.models import Category, CompanyRegistration, LateInvitation, RegState, Registration
 from forum.registration.services import CompanyInput, DelegateInput
 from forum.review import services as review
-from forum.security import Role
+from forum.teams import services as teams
+from forum.teams.models import Permission
 
 MAIN_SLUG = "central-asia-japan"
 SECOND_SLUG = "tashkent-japan"
@@ -55,15 +56,24 @@ DELEGATES_PER_COMPANY = {1: 30, 2: 31, 3: 21, 4: 12, 5: 6}
 class Login:
     email: str
     name: str
-    role: Role
+    kind: str  # what the login shows: "admin", "organizer" (one forum), "staff" (one door), "delegate"
     password: str
 
 
+ADMIN, ORGANIZER, STAFF, DELEGATE = "admin", "organizer", "staff", "delegate"
 LOGINS = (
-    Login("organizer@example.org", "Aigerim Sarsenbayeva", Role.ORGANIZER, "organizer-demo-2024"),
-    Login("staff@example.org", "Daniyar Omarov", Role.STAFF, "staff-demo-2024"),
-    Login("delegate@example.org", "田中 健一", Role.DELEGATE, "delegate-demo-2024"),
+    Login("organizer@example.org", "Aigerim Sarsenbayeva", ADMIN, "organizer-demo-2024"),
+    Login("tashkent@example.org", "Dilnoza Yusupova", ORGANIZER, "tashkent-demo-2024"),
+    Login("staff@example.org", "Daniyar Omarov", STAFF, "staff-demo-2024"),
+    Login("delegate@example.org", "田中 健一", DELEGATE, "delegate-demo-2024"),
 )
+# What each login may do, printed beside it.
+LOGIN_NOTES = {
+    ADMIN: "administrator: every forum, users",
+    ORGANIZER: "manages tashkent-japan only",
+    STAFF: "check-in at central-asia-japan only",
+    DELEGATE: "a delegate of Sakura Trading",
+}
 
 
 def load(if_empty: bool = False, echo: Callable[[str], object] = print) -> None:
@@ -92,7 +102,7 @@ def demo_logins() -> str:
     """The demo's sign-ins, for `make run` to print every time (unless someone changed them)."""
     lines = ["Demo logins (http://127.0.0.1:5000/login):"]
     for login in LOGINS:
-        lines.append(f"  {login.role.value:<10} {login.email:<24} {login.password}")
+        lines.append(f"  {login.email:<24} {login.password:<22} {LOGIN_NOTES[login.kind]}")
     return "\n".join(lines)
 
 
@@ -120,15 +130,18 @@ class _Seeder:
     emails: set[str] = field(default_factory=lambda: {login.email for login in LOGINS})
     slugs: set[str] = field(default_factory=set)
     forums: list[Forum] = field(default_factory=list)
-    users: dict[Role, tuple[User, bool]] = field(default_factory=dict)
+    users: dict[str, tuple[User, bool]] = field(default_factory=dict)
 
     def run(self) -> None:
         for login in LOGINS:
-            self.users[login.role] = self._login(login)
-        organizer = self.users[Role.ORGANIZER][0]
+            self.users[login.kind] = self._login(login)
+        organizer = self.users[ADMIN][0]
         main = self._main_forum(organizer)
         second = self._second_forum(organizer, main)
         self.forums = [main, second]
+        # The teams: a second organizer who manages only Tashkent, staff at the Astana door only.
+        teams.grant(second, self.users[ORGANIZER][0], [Permission.MANAGE], by=organizer)
+        teams.grant(main, self.users[STAFF][0], [Permission.CHECKIN], by=organizer)
         shared = self._fill_main(main, organizer)
         self._fill_second(second, organizer, shared)
         db.session.flush()
@@ -162,7 +175,7 @@ class _Seeder:
         existing = accounts.find_by_email(login.email)
         if existing is not None:
             return existing, False
-        return accounts.create_user(login.email, login.name, login.role, login.password, "en"), True
+        return accounts.create_user(login.email, login.name, login.password, "en", is_admin=login.kind == ADMIN), True
 
     # --- the forums -----------------------------------------------------------------------------
 
@@ -382,8 +395,8 @@ class _Seeder:
                 sa.select(Registration.state, sa.func.count()).where(Registration.forum_id == forum.id)
                 .group_by(Registration.state)
             ).all())
-            companies = db.session.scalar(sa.select(sa.func.count()).select_from(Company)
-                                          .where(Company.forum_id == forum.id))
+            companies = db.session.scalar(sa.select(sa.func.count()).select_from(CompanyRegistration)
+                                          .where(CompanyRegistration.forum_id == forum.id))
             start = forum.local(forum.starts_at)
             by_state = ", ".join(f"{counts[s]} {s.value}" for s in RegState if counts.get(s))
             lines.append(f"  /forums/{forum.slug}  {forum.title}, {forum.city}, {start:%d %b %Y} "
@@ -395,7 +408,7 @@ class _Seeder:
         lines.append(f"  open late-entry invitations: {invitations}")
         lines += ["", "Logins (e-mail / password):"]
         for login in LOGINS:
-            created = self.users[login.role][1]
+            created = self.users[login.kind][1]
             password = login.password if created else "(existing account: password unchanged)"
-            lines.append(f"  {login.role.value:<10} {login.email:<24} {password}")
+            lines.append(f"  {login.email:<24} {password:<22} {LOGIN_NOTES[login.kind]}")
         return "\n".join(lines)

@@ -14,6 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from forum import clock
+from forum.teams import permissions
+from forum.teams.models import Permission
 from forum.accounts.models import User
 from forum.audit import services as audit
 from forum.db import db, nfc
@@ -68,8 +70,7 @@ def preview(forum: Forum) -> Preview:
 
 def cancel(forum: Forum, *, reason: str, confirmed: bool, by: User) -> Preview:
     """Cancel the forum and every active registration; tell each person once. Returns what was done."""
-    if not by.is_organizer:
-        raise NotAllowed(_("Only organizers can cancel a forum."), code="not_organizer")
+    permissions.require(by, forum, Permission.MANAGE)
     reason = nfc(reason) or ""
     if not reason:
         raise InvalidInput(_("Give the reason: every registrant receives it."), code="reason_required", field="reason")

@@ -12,19 +12,19 @@ from forum.forums.forms import CancelForumForm, ForumForm
 from forum.forums.models import Forum, ForumStatus
 from forum.forums.services import ForumFormError
 from forum.review import queries
-from forum.security import organizer_required
+from forum.security import Permission, admin_required, current_forum, forum_permission, team_member_required
 
 bp = Blueprint("forums_manage", __name__, url_prefix="/manage")
 
 
 def _forum(slug: str) -> Forum:
-    return db.session.scalar(db.select(Forum).where(Forum.slug == slug)) or abort(404)
+    return current_forum()  # loaded and checked by the forum_permission guard
 
 
 @bp.get("/")
-@organizer_required
+@team_member_required
 def index():
-    forums = services.all_forums()
+    forums = services.forums_managed_by(current_user)
     counts = queries.state_counts_by_forum([f.id for f in forums])
     return render_template("manage/index.html", forums=forums, counts=counts)
 
@@ -51,7 +51,7 @@ def _save(form: ForumForm, forum: Forum | None):
 
 
 @bp.route("/forums/new", methods=["GET", "POST"])
-@organizer_required
+@admin_required
 def new():
     form = ForumForm()
     if request.method == "GET":
@@ -63,7 +63,7 @@ def new():
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
-@organizer_required
+@forum_permission(Permission.MANAGE)
 def edit(slug: str):
     forum = _forum(slug)
     form = ForumForm(cancelled=forum.status is ForumStatus.CANCELLED)
@@ -73,7 +73,7 @@ def edit(slug: str):
 
 
 @bp.route("/<slug>/cancel", methods=["GET", "POST"])
-@organizer_required
+@forum_permission(Permission.MANAGE)
 def cancel(slug: str):
     """What a cancellation will do, a reason, an explicit confirmation; then everyone is told."""
     forum = _forum(slug)

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, available_timezones
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from forum.teams import permissions
+from forum.teams.models import Permission
 from forum.accounts.models import User
 from forum.audit import services as audit
 from forum.db import db, nfc, too_long
@@ -148,8 +150,10 @@ class ForumFormError(InvalidInput):
 
 def save_forum(data: ForumInput, *, by: User, forum: Forum | None = None) -> Forum:
     """Create (forum=None) or update a forum. Local times are converted with the forum's own zone."""
-    if not by.is_organizer:
-        raise NotAllowed(_("Only organizers can edit forums."), code="not_organizer")
+    if forum is None:
+        permissions.require_admin(by)  # site administrators create forums
+    else:
+        permissions.require(by, forum, Permission.MANAGE)
     errors = validate(data, forum)
     if errors:
         raise ForumFormError(errors)
@@ -175,6 +179,10 @@ def save_forum(data: ForumInput, *, by: User, forum: Forum | None = None) -> For
     audit.record(subject_type="forum", subject_id=forum.id, action="created" if creating else "updated",
                  actor=by, forum_id=forum.id, from_state=before.get("status"), to_state=forum.status.value,
                  changes=changes)
+    if creating:
+        from forum.teams import services as teams
+
+        teams.grant(forum, by, [Permission.MANAGE], by=by)  # the creator manages the forum
     return forum
 
 
@@ -200,10 +208,15 @@ def all_forums() -> list[Forum]:
     return list(db.session.scalars(sa.select(Forum).order_by(Forum.starts_at.desc())))
 
 
+def forums_managed_by(user: User) -> list[Forum]:
+    """The forums on this user's organizer pages: every one for an administrator, else their teams'."""
+    return list(db.session.scalars(permissions.visible_forums_query(user).order_by(Forum.starts_at.desc())))
+
+
 def get_public(slug: str, viewer: User | None) -> Forum | None:
     forum = db.session.scalar(sa.select(Forum).where(Forum.slug == slug))
     if forum is None:
         return None
-    if not forum.is_public and not (viewer is not None and viewer.is_authenticated and viewer.is_organizer):
+    if not forum.is_public and not permissions.has_permission(viewer, forum, Permission.MANAGE):
         return None
     return forum

@@ -12,7 +12,7 @@ from forum.errors import DomainError
 from forum.forums.models import Forum
 from forum.notifications import admin
 from forum.notifications.models import MailStatus, OutboxMessage
-from forum.security import organizer_required
+from forum.security import Permission, admin_required, current_forum, forum_permission, team_member_required
 from forum.urls import safe_next
 
 bp = Blueprint("mail", __name__, url_prefix="/manage/<slug>/mail")
@@ -21,11 +21,11 @@ MAX_PAGE = 100_000  # far beyond any forum's mail; a larger number is a typo or 
 
 
 def _forum(slug: str) -> Forum:
-    return db.session.scalar(sa.select(Forum).where(Forum.slug == slug)) or abort(404)
+    return current_forum()  # loaded and checked by the forum_permission guard
 
 
 @bp.get("")
-@organizer_required
+@forum_permission(Permission.MANAGE)
 def index(slug: str):
     forum = _forum(slug)
     status = admin.parse_status(request.args.get("status"))
@@ -41,7 +41,7 @@ def index(slug: str):
 
 
 @bp.post("/<int:msg_id>/retry")
-@organizer_required
+@forum_permission(Permission.MANAGE)
 def retry(slug: str, msg_id: int):
     forum = _forum(slug)
     msg = db.get_or_404(OutboxMessage, msg_id)
@@ -58,7 +58,7 @@ def retry(slug: str, msg_id: int):
 
 
 @bp.post("/retry-failed")
-@organizer_required
+@forum_permission(Permission.MANAGE)
 def retry_failed(slug: str):
     forum = _forum(slug)
     template = (request.form.get("template") or "").strip()[:60] or None

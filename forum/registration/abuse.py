@@ -24,7 +24,7 @@ from forum.errors import DomainError
 from forum.forums.models import Forum
 from forum.notifications import services as mail
 from forum.notifications.models import OutboxMessage
-from forum.registration.models import ACTIVE_STATES, Company, Registration, Source
+from forum.registration.models import ACTIVE_STATES, CompanyRegistration, Registration, Source
 
 PUBLIC_SOURCES = (Source.ONLINE, Source.LATE_REQUEST)
 # One "someone tried to register your address" mail per address and forum in this time, however often
@@ -43,11 +43,11 @@ def delegates_in_last_hour(*, contact_email: str | None = None, address: str | N
     network address, over all forums."""
     since = (now or clock.now()) - HOUR
     stmt = (sa.select(sa.func.count(Registration.id)).join(Registration.company)
-            .where(Company.created_at > since, Company.source.in_(PUBLIC_SOURCES)))
+            .where(CompanyRegistration.created_at > since, CompanyRegistration.source.in_(PUBLIC_SOURCES)))
     if contact_email is not None:
-        stmt = stmt.where(Company.contact_email == contact_email)
+        stmt = stmt.where(CompanyRegistration.contact_email == contact_email)
     else:
-        stmt = stmt.where(Company.submitted_from == address)
+        stmt = stmt.where(CompanyRegistration.submitted_from == address)
     return db.session.scalar(stmt) or 0
 
 

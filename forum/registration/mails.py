@@ -1,7 +1,7 @@
 """Which e-mail each registration event sends, and to whom. Queued in the caller's transaction.
 
 Each delegate's mail is in the language chosen for them on the form (`Registration.language`);
-the contact person's in the language they filled in the form in (`Company.contact_language`).
+the contact person's in the language they filled in the form in (`CompanyRegistration.contact_language`).
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.notifications import services as mail
 from forum.registration.disputes import dispute_link
-from forum.registration.models import Company, RegState, Registration
+from forum.registration.models import CompanyRegistration, RegState, Registration
 from forum.urls import external_url
 
 
@@ -20,7 +20,7 @@ def account_link(user: User | None) -> str:
     return external_url("registration.my")
 
 
-def submission_mails(company: Company) -> None:
+def submission_mails(company: CompanyRegistration) -> None:
     """One mail per person: the contact person a summary of all delegates with their states; each other
     delegate 'you are registered' (or, when an invitation approved them at once, 'registered and approved')."""
     forum = company.forum

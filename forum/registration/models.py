@@ -10,6 +10,7 @@ from forum import clock
 from forum.accounts.models import User
 from forum.db import UTCDateTime, db, enum_column
 from forum.forums.models import Forum
+from forum.organisations.models import Organisation, new_public_id
 
 
 class RegState(str, enum.Enum):
@@ -45,20 +46,24 @@ class Source(str, enum.Enum):
     MANUAL = "manual"  # entered by an organizer
 
 
-class Company(db.Model):
-    """One company's registration for one forum: the company, its contact person, its delegates."""
+class CompanyRegistration(db.Model):
+    """One organisation's registration for one forum: the company data as given for this forum, its
+    contact person, its delegates. The organisation itself (organisations.models.Organisation) outlives it."""
 
-    __tablename__ = "companies"
+    __tablename__ = "company_registrations"
     __table_args__ = (
-        sa.UniqueConstraint("id", "forum_id", name="uq_companies_id_forum"),
+        sa.UniqueConstraint("id", "forum_id", name="uq_company_registrations_id_forum"),
         sa.CheckConstraint("contact_email = lower(contact_email)", name="contact_email_lower"),
         # The hourly caps on the public form count by these (registration.abuse).
-        sa.Index("ix_companies_contact_email_created_at", "contact_email", "created_at"),
-        sa.Index("ix_companies_submitted_from_created_at", "submitted_from", "created_at"),
+        sa.Index("ix_company_registrations_contact_email_created_at", "contact_email", "created_at"),
+        sa.Index("ix_company_registrations_submitted_from_created_at", "submitted_from", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What URLs a contact person or the public sees carry; the integer id stays on organizer pages.
+    public_id: Mapped[str] = mapped_column(sa.String(36), unique=True, default=new_public_id)
     forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     legal_name: Mapped[str] = mapped_column(sa.String(300))
     name_en: Mapped[str] = mapped_column(sa.String(300))
     country: Mapped[str] = mapped_column(sa.String(2), index=True)
@@ -88,6 +93,7 @@ class Company(db.Model):
     submitted_from: Mapped[str | None] = mapped_column(sa.String(45))
 
     forum: Mapped[Forum] = relationship()
+    organisation: Mapped[Organisation] = relationship()
     contact_user: Mapped[User | None] = relationship(foreign_keys=[contact_user_id])
     delegates: Mapped[list["Registration"]] = relationship(
         back_populates="company", order_by="Registration.id", overlaps="forum"
@@ -100,7 +106,7 @@ class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
         sa.ForeignKeyConstraint(
-            ["company_id", "forum_id"], ["companies.id", "companies.forum_id"], ondelete="CASCADE",
+            ["company_id", "forum_id"], ["company_registrations.id", "company_registrations.forum_id"], ondelete="CASCADE",
             name="fk_registrations_company_forum",
         ),
         sa.Index(
@@ -112,6 +118,7 @@ class Registration(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(36), unique=True, default=new_public_id)
     forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forums.id", ondelete="CASCADE"))
     company_id: Mapped[int] = mapped_column(index=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
@@ -138,7 +145,7 @@ class Registration(db.Model):
     search_key: Mapped[str] = mapped_column(sa.Text, default="")
 
     forum: Mapped[Forum] = relationship(overlaps="delegates")
-    company: Mapped[Company] = relationship(back_populates="delegates", overlaps="forum")
+    company: Mapped[CompanyRegistration] = relationship(back_populates="delegates", overlaps="forum")
     user: Mapped[User | None] = relationship()
 
     @property
@@ -155,6 +162,7 @@ class LateInvitation(db.Model):
     __tablename__ = "late_invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(36), unique=True, default=new_public_id)
     forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forums.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 of the secret in the link
     company_name: Mapped[str] = mapped_column(sa.String(300))

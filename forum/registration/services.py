@@ -12,6 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from forum import clock, languages
+from forum.organisations import services as organisations
+from forum.teams import permissions
+from forum.teams.models import Permission
 from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.audit import services as audit
@@ -23,7 +26,7 @@ from forum.registration import abuse, states
 from forum.registration.choices import COUNTRY_CODES, SECTORS, SPOKEN_LANGUAGES
 from forum.registration.mails import submission_mails
 from forum.registration.models import (
-    ACTIVE_STATES, PRIVILEGED_CATEGORIES, Category, Company, LateInvitation, RegState, Registration, Source,
+    ACTIVE_STATES, PRIVILEGED_CATEGORIES, Category, CompanyRegistration, LateInvitation, RegState, Registration, Source,
 )
 from forum.registration.normalize import BadPhone, is_latin, normalize_phone, normalize_website
 from forum.search import search_key
@@ -149,7 +152,7 @@ def _clean(data: CompanyInput) -> dict[str, str]:
 
 
 # Text that goes into a bounded column, checked once normalised (NFC can lengthen it; see db.too_long).
-_COMPANY_COLUMNS = {name: getattr(Company, name) for name in (
+_COMPANY_COLUMNS = {name: getattr(CompanyRegistration, name) for name in (
     "legal_name", "name_en", "city", "website", "contact_name", "contact_email", "contact_phone",
     "contact_position", "endorsed_by")}
 _DELEGATE_COLUMNS = {name: getattr(Registration, name) for name in (
@@ -218,7 +221,7 @@ def submit(
     invitation: LateInvitation | None = None,
     manual: bool = False,
     address: str | None = None,
-) -> Company:
+) -> CompanyRegistration:
     """Create a company's registration with its delegates, all pending; or raise and save nothing.
 
     Which kind it is follows from the forum's phase: open -> online; after the deadline -> a late
@@ -282,8 +285,8 @@ def entry_kind(forum: Forum, *, invitation: LateInvitation | None = None, manual
     now = now or clock.now()
     phase = forum.phase(now)
     if manual:
-        if by is None or not by.is_authenticated or not by.is_organizer:
-            raise NotAllowed(_("Only organizers can add registrations by hand."), code="not_organizer")
+        if not permissions.has_permission(by, forum, Permission.REVIEW):
+            raise NotAllowed(_("Only the forum's reviewers can add registrations by hand."), code="forbidden")
         if forum.status in (ForumStatus.CANCELLED, ForumStatus.HELD):
             raise InvalidState(_("This forum is over or cancelled."), code="forum_unavailable")
         return Source.MANUAL, phase is Phase.LATE
@@ -307,10 +310,13 @@ def needs_late_reason(source: Source) -> bool:
     return source is Source.LATE_REQUEST
 
 
-def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitation, address=None) -> Company:
+def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitation, address=None) -> CompanyRegistration:
     contact, _created = accounts.get_or_create_delegate_user(data.contact_email, data.contact_name, data.language)
-    company = Company(
-        forum_id=forum.id, legal_name=data.legal_name, name_en=data.name_en, country=data.country, city=data.city,
+    organisation = organisations.find_or_create(
+        country=data.country, legal_name=data.legal_name, name_en=data.name_en, city=data.city, sector=data.sector,
+        website=data.website)
+    company = CompanyRegistration(
+        forum_id=forum.id, organisation_id=organisation.id, legal_name=data.legal_name, name_en=data.name_en, country=data.country, city=data.city,
         sector=data.sector, website=data.website, profile=data.profile, contact_name=data.contact_name,
         contact_email=data.contact_email, contact_phone=data.contact_phone, contact_position=data.contact_position,
         contact_user_id=contact.id, contact_language=data.language, directory_consent=data.directory_consent, privacy_accepted_at=now,
@@ -353,13 +359,15 @@ def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitati
 
 # --- what a contact person or delegate may see and do ----------------------------------------
 
-def can_view_company(user: User, company: Company) -> bool:
-    return user.is_authenticated and (user.is_organizer or company.contact_user_id == user.id)
+def can_view_company(user: User, company: CompanyRegistration) -> bool:
+    return user.is_authenticated and (
+        company.contact_user_id == user.id or permissions.has_permission(user, company.forum_id, Permission.REVIEW))
 
 
 def can_view_registration(user: User, reg: Registration) -> bool:
     return user.is_authenticated and (
-        user.is_organizer or reg.user_id == user.id or reg.company.contact_user_id == user.id
+        reg.user_id == user.id or reg.company.contact_user_id == user.id
+        or permissions.has_permission(user, reg.forum_id, Permission.REVIEW)
     )
 
 
@@ -370,10 +378,10 @@ def withdraw(reg: Registration, *, by: User, reason: str = "") -> None:
     states.transition(reg, RegState.WITHDRAWN, by=by, reason=reason)
 
 
-def my_companies(user: User) -> list[Company]:
+def my_companies(user: User) -> list[CompanyRegistration]:
     return list(db.session.scalars(
-        sa.select(Company).options(joinedload(Company.forum), selectinload(Company.delegates))
-        .where(Company.contact_user_id == user.id).order_by(Company.created_at.desc())
+        sa.select(CompanyRegistration).options(joinedload(CompanyRegistration.forum), selectinload(CompanyRegistration.delegates))
+        .where(CompanyRegistration.contact_user_id == user.id).order_by(CompanyRegistration.created_at.desc())
     ).unique())
 
 
@@ -396,8 +404,7 @@ def create_invitation(
 ) -> tuple[LateInvitation, str]:
     """A single-use link, valid for `days_valid` days, mailed to the company. Returns it and its secret."""
     now = now or clock.now()
-    if not by.is_organizer:
-        raise NotAllowed(_("Only organizers can invite late entries."), code="not_organizer")
+    permissions.require(by, forum, Permission.REVIEW)
     if forum.phase(now) is Phase.UNAVAILABLE:
         raise InvalidState(_("Registration for this forum is not possible any more."), code="forum_unavailable")
     company_name, email = nfc(company_name) or "", accounts.normalize_email(email)

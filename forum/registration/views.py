@@ -13,7 +13,7 @@ from forum.forums import services as forums
 from forum.forums.models import Forum
 from forum.registration import abuse, disputes, services
 from forum.registration.forms import DisputeForm, RegistrationForm, WithdrawForm, delegate_formdata, with_delegate_removed
-from forum.registration.models import Company, LateInvitation, Registration, Source
+from forum.registration.models import CompanyRegistration, LateInvitation, Registration, Source
 from forum.registration.services import MAX_DELEGATES, SubmissionError
 from forum.urls import ascii_int
 
@@ -171,7 +171,7 @@ def done(slug: str, company_id: int):
         # before looking the id up, so that the answer does not tell which ids exist.
         flash(_("Sign in with the contact person's e-mail to see this registration."), "info")
         return redirect(url_for("accounts.login", next=request.path))
-    company = db.get_or_404(Company, company_id)
+    company = db.get_or_404(CompanyRegistration, company_id)
     # Only the browser that submitted it (or its contact person / an organizer) sees this page.
     if company.forum.slug != slug or not (submitted_here or services.can_view_company(current_user, company)):
         abort(404)
@@ -204,7 +204,7 @@ def my():
 @bp.get("/my/companies/<int:company_id>")
 @login_required
 def company(company_id: int):
-    company = db.get_or_404(Company, company_id)
+    company = db.get_or_404(CompanyRegistration, company_id)
     if not services.can_view_company(current_user, company):
         abort(404)  # not 403: do not confirm that the id exists
     return render_template("registration/company.html", company=company, forum=company.forum)

@@ -9,7 +9,7 @@ from forum.accounts.models import User
 from forum.audit import services as audit
 from forum.db import db
 from forum.forums.models import Forum
-from forum.registration.models import Company, Registration
+from forum.registration.models import CompanyRegistration, Registration
 from forum.review import exports, queries
 
 MIMETYPES = {
@@ -23,8 +23,8 @@ YIELD_PER = 1000
 _COLUMNS = (
     Registration.id, Registration.state, Registration.is_late, Registration.category, Registration.full_name,
     Registration.latin_name, Registration.position, Registration.email, Registration.phone, Registration.languages,
-    Company.legal_name, Company.name_en, Company.country, Company.city, Company.sector, Company.contact_name,
-    Company.contact_email, Registration.created_at,
+    CompanyRegistration.legal_name, CompanyRegistration.name_en, CompanyRegistration.country, CompanyRegistration.city, CompanyRegistration.sector, CompanyRegistration.contact_name,
+    CompanyRegistration.contact_email, Registration.created_at,
 )
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
 from forum.db import db
-from forum.registration.models import Category, Company, LateInvitation, RegState, Registration
+from forum.registration.models import Category, CompanyRegistration, LateInvitation, RegState, Registration
 from forum.search import matches_all_words
 
 
@@ -52,9 +52,9 @@ def registrations(forum_id: int, f: Filters) -> sa.Select:
     if f.late:
         stmt = stmt.where(Registration.is_late.is_(f.late == "yes"))
     if f.country:
-        stmt = stmt.where(Company.country == f.country.upper())
+        stmt = stmt.where(CompanyRegistration.country == f.country.upper())
     if f.sector:
-        stmt = stmt.where(Company.sector == f.sector)
+        stmt = stmt.where(CompanyRegistration.sector == f.sector)
     if f.category:
         stmt = stmt.where(Registration.category == Category(f.category))
     if f.disputed:

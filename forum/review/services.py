@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from forum.teams import permissions
+from forum.teams.models import Permission
 from forum.accounts.models import User
 from forum.db import db
 from forum.errors import DomainError, InvalidInput, NotAllowed
@@ -35,8 +37,7 @@ class BulkResult:
 
 
 def decide(reg: Registration, action: str, *, by: User, reason: str = "", override_capacity: bool = False) -> None:
-    if not by.is_organizer:
-        raise NotAllowed(_("Only organizers can decide on registrations."), code="not_organizer")
+    permissions.require(by, reg.forum_id, Permission.REVIEW)
     if action not in ACTIONS:
         raise InvalidInput(_("Unknown action."), code="bad_action")
     states.transition(reg, ACTIONS[action], by=by, reason=reason, override_capacity=override_capacity)
@@ -50,8 +51,7 @@ def decide_many(forum: Forum, ids: list[int], action: str, *, by: User, reason: 
     back with the reason and left as they were; the others are changed. A rejection without a
     reason is refused for all before anything changes.
     """
-    if not by.is_organizer:
-        raise NotAllowed(_("Only organizers can decide on registrations."), code="not_organizer")
+    permissions.require(by, forum, Permission.REVIEW)
     if action not in ACTIONS:
         raise InvalidInput(_("Unknown action."), code="bad_action")
     ids = list(dict.fromkeys(ids))
@@ -92,8 +92,7 @@ def decline_category(reg: Registration, *, by: User) -> None:
 
 
 def _category_request(reg: Registration, *, by: User, grant: bool) -> None:
-    if not by.is_organizer:
-        raise NotAllowed(_("Only organizers can decide on registrations."), code="not_organizer")
+    permissions.require(by, reg.forum_id, Permission.REVIEW)
     states.lock_forum(reg.forum_id)
     db.session.refresh(reg)  # another organizer may have decided it a moment ago
     requested = reg.requested_category

@@ -14,14 +14,14 @@ from forum.forms_util import show_error
 from forum.errors import DomainError, InvalidInput
 from forum.forums.models import Forum
 from forum.registration import choices
-from forum.registration.models import Company, LateInvitation, Registration
+from forum.registration.models import CompanyRegistration, LateInvitation, Registration
 from forum.registration import states
 from forum.registration.states import state_label
 from forum.registration.views import form_flow
 from forum.registration import services as registration
 from forum.review import exporting, queries, services
 from forum.review.forms import BulkForm, CategoryRequestForm, DecisionForm, InvitationForm
-from forum.security import organizer_required
+from forum.security import Permission, admin_required, current_forum, forum_permission, team_member_required
 from forum.urls import ascii_int, safe_next
 
 MAX_PAGE = 1_000_000  # far beyond any list; keeps OFFSET = page x size inside 64 bits
@@ -30,7 +30,7 @@ bp = Blueprint("review", __name__, url_prefix="/manage/<slug>")
 
 
 def _forum(slug: str) -> Forum:
-    return db.session.scalar(sa.select(Forum).where(Forum.slug == slug)) or abort(404)
+    return current_forum()  # loaded and checked by the forum_permission guard
 
 
 def _reg(forum: Forum, reg_id: int) -> Registration:
@@ -47,7 +47,7 @@ def _trail(reg: Registration) -> list:
 
 
 @bp.get("/registrations")
-@organizer_required
+@forum_permission(Permission.REVIEW)
 def registrations(slug: str):
     forum = _forum(slug)
     f = queries.Filters.from_args(request.args)
@@ -64,7 +64,7 @@ def registrations(slug: str):
 
 
 @bp.post("/registrations/bulk")
-@organizer_required
+@forum_permission(Permission.REVIEW)
 def bulk(slug: str):
     forum = _forum(slug)
     form = BulkForm()
@@ -109,14 +109,14 @@ def _decisions(forum: Forum, regs: list[Registration]) -> dict:
 
 
 @bp.get("/registrations/<int:reg_id>")
-@organizer_required
+@forum_permission(Permission.REVIEW)
 def detail(slug: str, reg_id: int):
     forum = _forum(slug)
     return _render_detail(forum, _reg(forum, reg_id), DecisionForm())
 
 
 @bp.post("/registrations/<int:reg_id>/decide")
-@organizer_required
+@forum_permission(Permission.REVIEW)
 def decide(slug: str, reg_id: int):
     forum = _forum(slug)
     reg = _reg(forum, reg_id)
@@ -139,7 +139,7 @@ def decide(slug: str, reg_id: int):
 
 
 @bp.post("/registrations/<int:reg_id>/category")
-@organizer_required
+@forum_permission(Permission.REVIEW)
 def category(slug: str, reg_id: int):
     """Confirm or decline the privileged category a delegate asked for on the public form."""
     forum = _forum(slug)
@@ -163,13 +163,13 @@ def category(slug: str, reg_id: int):
 
 
 @bp.get("/late")
-@organizer_required
+@forum_permission(Permission.REVIEW)
 def late(slug: str):
     return _render_late(_forum(slug))
 
 
 @bp.route("/invitations", methods=["GET", "POST"])
-@organizer_required
+@forum_permission(Permission.REVIEW)
 def invitations(slug: str):
     forum = _forum(slug)
     form = InvitationForm()
@@ -194,7 +194,7 @@ def invitations(slug: str):
 
 
 @bp.route("/registrations/new", methods=["GET", "POST"])
-@organizer_required
+@forum_permission(Permission.REVIEW)
 def new(slug: str):
     forum = _forum(slug)
     source, _late = registration.entry_kind(forum, manual=True, by=current_user)
@@ -207,7 +207,7 @@ def new(slug: str):
 
 @bp.get("/registrations.<fmt>")
 @writes  # outermost: the permission check's user query is the transaction's first statement
-@organizer_required
+@forum_permission(Permission.REVIEW)
 def export(slug: str, fmt: str):
     forum = _forum(slug)
     if fmt not in exporting.MIMETYPES:

@@ -8,7 +8,6 @@ from itsdangerous import URLSafeTimedSerializer
 from forum.accounts import services
 from forum.errors import NotAllowed
 from forum.notifications.models import OutboxMessage
-from forum.security import Role
 from tests import factories as f
 
 
@@ -125,10 +124,10 @@ def test_email_unique_case_insensitive(db):
 def test_cli_user_create_reads_password_from_env(app, db, monkeypatch):
     monkeypatch.setenv("FORUM_PASSWORD", "a long password")
     result = app.test_cli_runner().invoke(args=["user", "create", "--email", "New@Example.org", "--name", "Ерлан",
-                                                "--role", "staff"])
+                                                "--admin"])
     assert result.exit_code == 0, result.output
     user = services.authenticate("new@example.org", "a long password")
-    assert user.role is Role.STAFF and user.display_name == "Ерлан"
+    assert user.is_admin and user.display_name == "Ерлан"
 
 
 def test_language_switcher_remembers_and_saves_preference(client, db, post, login):

@@ -16,13 +16,13 @@ from forum.forums.models import Forum, Phase
 from forum.notifications.models import MailStatus, OutboxMessage
 from forum.registration import services as registration
 from forum.registration.choices import FORUM_COUNTRIES
-from forum.registration.models import Company, LateInvitation, RegState, Registration
+from forum.registration.models import CompanyRegistration, LateInvitation, RegState, Registration
 from tests.conftest import _empty_all_tables
 
 KANA = re.compile(r"[\u3040-\u30ff]")
 KANJI = re.compile(r"[\u4e00-\u9fff]")
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
-TABLES = (Forum, Company, Registration, User, AuditEntry, OutboxMessage, LateInvitation)
+TABLES = (Forum, CompanyRegistration, Registration, User, AuditEntry, OutboxMessage, LateInvitation)
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +59,13 @@ def test_the_two_forums(demo):
     assert (second.city, second.timezone, second.capacity) == ("Tashkent", "Asia/Tashkent", 300)
     assert second.phase() is Phase.OPEN
     assert (second.local(second.starts_at).date() - main.local(main.starts_at).date()).days == 2
-    assert 5 <= len(_db.session.scalars(sa.select(Company).where(Company.forum_id == second.id)).all()) <= 15
+    assert 5 <= len(_db.session.scalars(sa.select(CompanyRegistration).where(CompanyRegistration.forum_id == second.id)).all()) <= 15
 
 
 def test_first_forum_is_full_of_delegates_in_every_state(demo):
     main = forum(MAIN_SLUG)
     delegates = regs(main)
-    companies = _db.session.scalars(sa.select(Company).where(Company.forum_id == main.id)).all()
+    companies = _db.session.scalars(sa.select(CompanyRegistration).where(CompanyRegistration.forum_id == main.id)).all()
     assert 420 <= len(delegates) <= 480
     assert 190 <= len(companies) <= 210
     assert {c.country for c in companies} == set(FORUM_COUNTRIES)
@@ -105,10 +105,24 @@ def test_names_are_written_in_their_own_scripts(demo):
     assert len({r.email for r in delegates}) == len(delegates)
 
 
-def test_the_three_logins_work_and_the_delegate_has_an_approved_registration(demo):
+def test_the_logins_work_with_their_teams_and_the_delegate_has_an_approved_registration(demo):
+    from forum.forums.models import Forum
+    from forum.teams.permissions import has_permission, is_on_a_team
+    from forum.teams.models import Permission as P
+
+    main = _db.session.scalar(sa.select(Forum).where(Forum.slug == MAIN_SLUG))
+    second = _db.session.scalar(sa.select(Forum).where(Forum.slug != MAIN_SLUG))
+    users = {}
     for login in LOGINS:
-        user = accounts.authenticate(login.email, login.password)
-        assert user.role is login.role
+        users[login.kind] = user = accounts.authenticate(login.email, login.password)
+        assert user is not None and user.is_admin is (login.kind == "admin")
+    assert all(has_permission(users["admin"], f, p) for f in (main, second) for p in P)
+    assert has_permission(users["organizer"], second, P.MANAGE)
+    assert not any(has_permission(users["organizer"], main, p) for p in P)
+    assert has_permission(users["staff"], main, P.CHECKIN)
+    assert not has_permission(users["staff"], main, P.REVIEW)
+    assert not any(has_permission(users["staff"], second, p) for p in P)
+    assert not is_on_a_team(users["delegate"])
     delegate = accounts.find_by_email("delegate@example.org")
     mine = registration.my_registrations(delegate)
     assert any(r.state is RegState.APPROVED and r.forum.slug == MAIN_SLUG and r.company.country == "JP"

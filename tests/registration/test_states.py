@@ -104,10 +104,8 @@ def test_withdrawn_and_rejected_do_not_count_against_capacity(db, org):
 
 def test_only_organizers_decide(db):
     from forum.errors import NotAllowed
-    from forum.security import Role
-
     reg = f.registration_(f.forum())
-    staff = f.user(Role.STAFF)
+    staff = f.member(reg.forum, "checkin")
     with pytest.raises(NotAllowed):
         review.decide(reg, "approve", by=staff)
     assert reg.state is RegState.PENDING

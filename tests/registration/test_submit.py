@@ -11,7 +11,7 @@ from forum.audit.models import AuditEntry
 from forum.errors import InvalidState
 from forum.forums.models import ForumStatus
 from forum.registration import services
-from forum.registration.models import Company, RegState, Registration, Source
+from forum.registration.models import CompanyRegistration, RegState, Registration, Source
 from forum.registration.services import SubmissionError
 from forum.review import services as review
 from tests import factories as f
@@ -43,7 +43,7 @@ def test_after_deadline_it_is_a_late_request_and_needs_a_reason(db):
     with pytest.raises(SubmissionError) as e:
         f.company(forum, 1)
     assert "late_reason" in e.value.errors
-    assert count(Company) == 0
+    assert count(CompanyRegistration) == 0
     company = f.company(forum, 1, late_reason="Our director's visit was confirmed yesterday",
                         endorsed_by="Chamber of Commerce of Uzbekistan")
     assert company.is_late and company.source is Source.LATE_REQUEST
@@ -80,7 +80,7 @@ def test_invalid_input_saves_nothing_and_names_every_field(db):
         services.submit(forum, data)
     assert {"country", "sector", "contact_email", "privacy_accepted", "delegates-1-latin_name",
             "delegates-1-phone"} <= set(e.value.errors)
-    assert count(Company) == 0 and count(Registration) == 0 and count(User) == 0
+    assert count(CompanyRegistration) == 0 and count(Registration) == 0 and count(User) == 0
 
 
 # Really decomposed input, as some keyboards and macOS file names produce it: и + combining breve

@@ -1,8 +1,7 @@
 """The public registration form and the company's own pages, through HTTP with CSRF on."""
 import sqlalchemy as sa
 
-from forum.registration.models import Company, RegState, Registration
-from forum.security import Role
+from forum.registration.models import CompanyRegistration, RegState, Registration
 from tests import factories as f
 
 
@@ -51,7 +50,7 @@ def test_errors_show_next_to_fields_and_nothing_is_saved_or_lost(client, db, pos
         ('name="delegates-1-email"' in html and 'delegates-1-email-error' in html)
     assert 'id="city-error"' in html
     assert "Әлия Нұрланқызы" in html and "山田 太郎" in html  # what was typed is still there
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Company)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CompanyRegistration)) == 0
 
 
 def test_service_errors_land_next_to_their_field(client, db, post):
@@ -88,7 +87,7 @@ def test_add_and_remove_delegate_keep_what_was_typed(client, db, post):
     assert value_of(html, "delegates-0-latin_name") == "YAMADA Taro"
     assert 'name="delegates-1-full_name"' not in html
     assert value_of(html, "contact_name") == "Әлия Нұрланқызы"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Company)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CompanyRegistration)) == 0
 
 
 def test_late_form_asks_for_reason(client, db, post):
@@ -122,7 +121,7 @@ def test_not_yet_open_and_cancelled_forums_do_not_show_the_form(client, db, post
     f.forum(slug="gone", status=ForumStatus.CANCELLED)
     assert "Registration opens on" in client.get("/forums/soon/register").get_data(as_text=True)
     assert post("/forums/gone/register", form_data()).status_code == 409
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Company)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CompanyRegistration)) == 0
 
 
 def test_confirmation_page_is_only_for_the_submitter(client, app, db, post):

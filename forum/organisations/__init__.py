@@ -1,0 +1,1 @@
+"""Organisations that exist beyond one forum: companies, ministries, chambers, universities."""
