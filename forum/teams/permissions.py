@@ -10,7 +10,7 @@ from functools import wraps
 from typing import Callable, TypeVar
 
 import sqlalchemy as sa
-from flask import abort, g
+from flask import abort, g, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,7 +25,8 @@ F = TypeVar("F", bound=Callable)
 def membership(user, forum_id: int) -> TeamMember | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    cache = g.setdefault("_team_memberships", {}) if _has_g() else {}
+    # One query per forum per request: a page asks for several permissions (navigation, buttons).
+    cache = g.setdefault("_team_memberships", {}) if has_request_context() else {}
     key = (user.id, forum_id)
     if key not in cache:
         cache[key] = db.session.scalar(
@@ -33,10 +34,10 @@ def membership(user, forum_id: int) -> TeamMember | None:
     return cache[key]
 
 
-def _has_g() -> bool:
-    from flask import has_app_context
-
-    return has_app_context()
+def forget_memberships() -> None:
+    """Drop this request's cached memberships (after the team changed)."""
+    if has_request_context():
+        g.pop("_team_memberships", None)
 
 
 def has_permission(user, forum: Forum | int, permission: Permission) -> bool:

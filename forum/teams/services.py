@@ -11,6 +11,7 @@ from forum.audit import services as audit
 from forum.db import db
 from forum.errors import InvalidInput
 from forum.forums.models import Forum
+from forum.teams import permissions
 from forum.teams.models import Permission, TeamMember
 
 
@@ -39,6 +40,7 @@ def grant(forum: Forum, user: User, perms: Iterable[Permission | str], *, by: Us
     for p in Permission:
         setattr(member, p.value, p in chosen)
     after = [p.value for p in chosen]
+    permissions.forget_memberships()
     if before != after:
         db.session.flush()
         audit.record(subject_type="team_member", subject_id=member.id,
