@@ -33,6 +33,20 @@ def membership(user, forum_id: int) -> TeamMember | None:
     return cache[key]
 
 
+def preload_memberships(user, forum_ids) -> None:
+    """Look up this user's memberships of many forums in one query, for a page that asks about each
+    (a delegate's list of registrations): membership() then answers from the request's cache."""
+    if user is None or not getattr(user, "is_authenticated", False) or not _has_g():
+        return
+    wanted = {fid for fid in forum_ids if (user.id, fid) not in g.setdefault("_team_memberships", {})}
+    if not wanted:
+        return
+    found = {m.forum_id: m for m in db.session.scalars(
+        sa.select(TeamMember).where(TeamMember.user_id == user.id, TeamMember.forum_id.in_(wanted)))}
+    for fid in wanted:
+        g._team_memberships[(user.id, fid)] = found.get(fid)
+
+
 def _has_g() -> bool:
     from flask import has_app_context
 
