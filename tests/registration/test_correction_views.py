@@ -241,10 +241,10 @@ def test_the_review_list_shows_and_filters_changed_since_approval_and_the_review
     filtered = client.get("/manage/astana/registrations?changed=yes").get_data(as_text=True)
     assert RIGHT in filtered and other.full_name not in filtered
     detail = f"/manage/astana/registrations/{reg.id}"
-    assert "Changed since approval" in client.get(detail).get_data(as_text=True)
+    assert "Changed since approval, last on" in client.get(detail).get_data(as_text=True)
     r = post(f"{detail}/acknowledge", {}, token_from=detail)
     assert r.status_code == 302
-    assert "Changed since approval (" not in client.get(detail).get_data(as_text=True)
+    assert "Changed since approval, last on" not in client.get(detail).get_data(as_text=True)
     assert "changed-since-approval" not in client.get("/manage/astana/registrations").get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "change_acknowledged")) == 1
