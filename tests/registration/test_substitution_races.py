@@ -133,3 +133,38 @@ def test_two_substitutions_of_one_delegate_at_once_give_one_substitute(app, pg):
         regs = pg.session.scalars(sa.select(Registration).where(Registration.forum_id == forum_id)).all()
         assert sorted(r.state.value for r in regs) == ["approved", "withdrawn"]
         pg.session.close()
+
+
+def test_two_corrections_to_the_same_address_at_once_give_one_winner_and_one_field_error(app, pg):
+    from forum.registration import corrections
+    from forum.registration.corrections import CorrectionError, CorrectionInput
+
+    for round_ in range(ROUNDS):
+        forum = f.forum(capacity=5)
+        c = f.company(forum, 2)
+        forum_id, contact_id, ids = forum.id, c.contact_user_id, [r.id for r in c.delegates]
+        pg.session.commit()
+        pg.session.close()
+        outcomes: list[str] = []
+        address = f"same{round_}@x.example"
+
+        def work(i):
+            with app.app_context():
+                try:
+                    reg = _db.session.get(Registration, ids[i])
+                    data = CorrectionInput.of(reg)
+                    data.email = address
+                    corrections.correct(reg, data, by=_db.session.get(User, contact_id))
+                    _db.session.commit()
+                    outcomes.append("corrected")
+                except CorrectionError as e:
+                    _db.session.rollback()
+                    outcomes.append(e.errors.get("email", "?")[:30])
+                finally:
+                    _db.session.remove()
+
+        assert _threads(2, work) == []
+        assert sorted(outcomes) == sorted(["corrected", "This address is already regist"]), outcomes
+        emails = pg.session.scalars(sa.select(Registration.email).where(Registration.forum_id == forum_id)).all()
+        assert emails.count(address) == 1
+        pg.session.close()
