@@ -189,7 +189,7 @@ def correct(reg: Registration, data: CorrectionInput, *, by: User, now: datetime
                  forum_id=reg.forum_id, changes=changes, after_badge_deadline=deadline,
                  flagged=reg.state is RegState.APPROVED)
     if "email" in changes:
-        _email_changed_mails(reg, old_email, by=by)
+        _email_changed_mails(reg, old_email)
     return changes
 
 
@@ -203,11 +203,10 @@ def _same(name: str, before, after) -> bool:
     return (before or "") == (after or "")
 
 
-def _email_changed_mails(reg: Registration, old_email: str, *, by: User) -> None:
+def _email_changed_mails(reg: Registration, old_email: str) -> None:
     """The old address is told where the mails go now; the new one that it gets them, with its account link."""
     forum, company = reg.forum, reg.company
-    common = dict(forum_id=forum.id, forum=forum, company=company, reg=reg, old_email=old_email,
-                  by_name=by.display_name if by is not None else "")
+    common = dict(forum_id=forum.id, forum=forum, company=company, reg=reg, old_email=old_email)
     mail.queue("email_changed", to=old_email, to_name=reg.full_name, language=reg.language, to_old=True, link="",
                dispute_link=None, **common)
     mail.queue("email_changed", to=reg.email, to_name=reg.full_name, language=reg.language, to_old=False,
