@@ -140,6 +140,8 @@ def action_label(action: str) -> str:
         "state_change": _("Status changed"), "used": _("Invitation used"),
         "disputed": _("Disputed by the owner of the e-mail address (“this wasn't me”)"),
         "category_confirmed": _("Category confirmed"), "category_declined": _("Category request declined"),
+        "corrected": _("Data corrected"), "substitute_created": _("Registered in a colleague's place"),
+        "change_acknowledged": _("Change since approval marked as seen"),
     }.get(action, action)
 
 

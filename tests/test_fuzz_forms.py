@@ -61,6 +61,11 @@ def _company_form(n: int) -> dict:
     }
 
 
+def _correction_form(n: int) -> dict:
+    return {"full_name": f"山田 太郎 {n}", "latin_name": "YAMADA Taro", "email": f"corrected{n}@example.jp",
+            "position": "Director", "phone": "+81 90 1234 5678", "languages": "ja", "language": "ja"}
+
+
 def _forum_form(slug: str) -> dict:
     return {"title": "Forum", "slug": slug, "city": "Astana", "venue": "Hall", "country": "KZ", "timezone": "Asia/Almaty",
             "starts_local": "2030-05-01T09:00", "ends_local": "2030-05-02T18:00", "opens_local": "2030-01-01T09:00",
@@ -88,6 +93,13 @@ BASES = {
     "forums_manage.new": (lambda w, n: _forum_form(f"new-forum-{n}"), 302),
     "forums_manage.edit": (lambda w, n: _forum_form("astana"), 302),
     "forums_manage.cancel": (lambda w, n: {"reason": "The venue is closed.", "confirm": "y"}, 302),
+    "corrections.correct": (lambda w, n: _correction_form(n), 302),
+    "corrections.manage_correct": (lambda w, n: _correction_form(n), 302),
+    "corrections.substitute": (lambda w, n: {**_correction_form(n), "confirm": "y"}, 302),
+    "corrections.manage_substitute": (lambda w, n: {**_correction_form(n), "confirm": "y"}, 302),
+    "corrections.correct_company": (lambda w, n: {"legal_name": f"株式会社テスト{n}", "name_en": "Test Corp"}, 302),
+    "corrections.manage_correct_company": (lambda w, n: {"legal_name": f"株式会社テスト{n}", "name_en": "Test"}, 302),
+    "corrections.acknowledge": (lambda w, n: {}, 302),
 }
 
 FIELD_RE = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
@@ -100,7 +112,8 @@ def _world():
     company = f.company(forum, 2)
     delegate = accounts.find_by_email(company.delegates[0].email)
     world = {"org": org, "org_id": org.id, "forum_id": forum.id, "reg_id": company.delegates[0].id,
-             "company_id": company.id, "delegate_id": delegate.id, "email": delegate.email}
+             "company_id": company.id, "delegate_id": delegate.id, "email": delegate.email,
+             "reg_public_id": company.delegates[0].public_id, "company_public_id": company.public_id}
     _db.session.commit()
     return world
 
@@ -122,6 +135,8 @@ def _url_for(app, endpoint: str, world: dict) -> str:
                 _db.session.get(Forum, world["forum_id"]), company_name="Toyota", email="a@toyota.jp",
                 by=_db.session.get(User, world["org_id"]))
             _db.session.commit()
+        elif arg == "public_id":
+            values[arg] = world["company_public_id" if "company" in endpoint else "reg_public_id"]
         else:
             values[arg] = {"slug": "astana", "reg_id": world["reg_id"], "company_id": world["company_id"]}.get(arg, 1)
     with app.test_request_context():

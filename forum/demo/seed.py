@@ -24,7 +24,7 @@ from forum.db import db
 from forum.demo import names
 from forum.forums.models import Forum, ForumStatus
 from forum.forums.services import ForumInput, save_forum, to_utc
-from forum.notifications.models import OutboxMessage
+from forum.notifications.models import MailStatus, OutboxMessage
 from forum.registration import services as registration, states
 from forum.registration.models import Category, CompanyRegistration, LateInvitation, RegState, Registration
 from forum.registration.services import CompanyInput, DelegateInput
@@ -50,6 +50,8 @@ SECTOR_WEIGHTS = {
     "tourism": 3, "environment": 3, "consulting": 4, "media": 2,
 }
 DELEGATES_PER_COMPANY = {1: 30, 2: 31, 3: 21, 4: 12, 5: 6}
+# A Kazakh name typed on a Russian keyboard (и for і), for the demo delegate to correct: Әлібек Сейтқалиев.
+MISSPELT_NAME = "Әлибек Сейтқалиев"
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class _Seeder:
             sa.delete(OutboxMessage).where(OutboxMessage.forum_id.in_([f.id for f in self.forums]))
         )
         self._failed_mail(main)
+        self._misspelt_name(main, organizer)
 
     def _failed_mail(self, forum: Forum) -> None:
         """Two approval mails a mail server refused for good, so that Manage → Mail shows what failed and
@@ -170,6 +173,34 @@ class _Seeder:
             msg.status, msg.attempts = MailStatus.FAILED, current_app.config["MAIL_MAX_ATTEMPTS"]
             msg.last_error = (f"SMTPRecipientsRefused: {{'{msg.to_addr}': (550, b'5.1.1 "
                               f"<{msg.to_addr}>: Recipient address rejected: mailbox unavailable')}}")
+
+    def _misspelt_name(self, forum: Forum, organizer: User) -> None:
+        """Aoba Trading's Almaty office, whose contact person is the demo delegate: the organizer entered its two
+        delegates by hand from an e-mail and typed Әлибек for Әлібек (и for і, on a Russian keyboard). Signed in
+        as delegate@example.org, "My registrations" offers to correct it, and to send someone in Yerlan's place.
+        No randomness: the rest of the demo stays as it was."""
+        def kazakh(full_name: str, latin_name: str, email: str, position: str, phone: str) -> DelegateInput:
+            return DelegateInput(full_name=full_name, latin_name=latin_name, email=email, position=position,
+                                 phone=phone, languages=["kk", "ru", "en"], language="ru")
+
+        tanaka = next(login for login in LOGINS if login.kind == DELEGATE)
+        data = CompanyInput(
+            legal_name="«Аоба Трейдинг Қазақстан» ЖШС", name_en="Aoba Trading Kazakhstan LLP", country="KZ",
+            city="Алматы", sector="trade", contact_name=tanaka.name, contact_email=tanaka.email,
+            contact_phone="+81 90 3412 7788", contact_position="海外事業部長", privacy_accepted=True, language="ja",
+            website="www.aoba-trading-kz.example",
+            delegates=[
+                kazakh(MISSPELT_NAME, "SEITKALIYEV Alibek", "a.seitkaliyev@aoba-trading-kz.example",
+                       "Алматы өкілдігінің басшысы", "+7 701 418 2290"),
+                kazakh("Ерлан Жақсыбеков", "ZHAKSYBEKOV Yerlan", "y.zhaksybekov@aoba-trading-kz.example",
+                       "Сауда менеджері", "+7 701 418 2291"),
+            ])
+        company = registration.submit(forum, data, manual=True, by=organizer,
+                                      now=forum.registration_closes_at - timedelta(days=5))
+        for reg in company.delegates:
+            _decide(reg, RegState.APPROVED, organizer)
+        db.session.execute(sa.delete(OutboxMessage).where(  # its mails only: the failed ones above stay
+            OutboxMessage.forum_id == forum.id, OutboxMessage.status == MailStatus.QUEUED))
 
     def _login(self, login: Login) -> tuple[User, bool]:
         existing = accounts.find_by_email(login.email)
@@ -192,6 +223,8 @@ class _Seeder:
             public_categories=[c.value for c in Category],
             starts_local=self._local(tz, 14, 9), ends_local=self._local(tz, 15, 18),
             opens_local=self._local(tz, -60, 9), closes_local=self._local(tz, -2, 18),
+            # Contact persons and delegates correct names until then; the badges are printed after it.
+            badge_deadline_local=self._local(tz, 11, 18),
             description=(
                 "Two days of plenary sessions, sector panels and B2B meetings between companies from "
                 "Kazakhstan, Uzbekistan, Kyrgyzstan, Tajikistan, Turkmenistan and Japan."

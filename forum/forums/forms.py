@@ -36,6 +36,13 @@ class ForumForm(FlaskForm):
         description=_l("Delegate is always offered. Speaker, press and VIP chosen on the form are requests: "
                        "you confirm them on the registration's page."))
 
+    badge_deadline_local = DateTimeLocalField(
+        _l("Badge deadline"), format=FMT, validators=[Optional()],
+        description=_l("Until then, contact persons and delegates correct names, e-mail and languages themselves; "
+                       "after it only your team can. Empty: until the forum starts."))
+    allow_substitutions = BooleanField(_l("Contact persons may send a colleague in a delegate's place (substitution)"),
+                                       default=True)
+
     def __init__(self, *args, cancelled: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = choices.country_list()
@@ -57,6 +64,7 @@ class ForumForm(FlaskForm):
             ends_local=self.ends_local.data, opens_local=self.opens_local.data, closes_local=self.closes_local.data,
             capacity=self.capacity.data, status=self.status.data, description=self.description.data or "",
             public_categories=list(self.public_categories.data or []),
+            badge_deadline_local=self.badge_deadline_local.data, allow_substitutions=bool(self.allow_substitutions.data),
         )
 
     def load(self, forum) -> None:
@@ -64,6 +72,9 @@ class ForumForm(FlaskForm):
             getattr(self, name).data = getattr(forum, name)
         self.status.data = forum.status.value
         self.public_categories.data = list(forum.public_categories or ["delegate"])
+        self.allow_substitutions.data = forum.allow_substitutions
+        self.badge_deadline_local.data = (forum.local(forum.badge_deadline).replace(tzinfo=None)
+                                          if forum.badge_deadline else None)
         for field, attr in (("starts_local", "starts_at"), ("ends_local", "ends_at"),
                             ("opens_local", "registration_opens_at"), ("closes_local", "registration_closes_at")):
             getattr(self, field).data = forum.local(getattr(forum, attr)).replace(tzinfo=None)

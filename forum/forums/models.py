@@ -59,6 +59,11 @@ class Forum(db.Model):
     # one (speaker, press, VIP) chosen there is only a request, which an organizer confirms.
     public_categories: Mapped[list[str]] = mapped_column(
         sa.JSON, default=lambda: ["delegate"], server_default='["delegate"]')
+    # Until when a contact person or a delegate may correct names, e-mail and languages themselves (the
+    # badges are printed from them); after it only the forum's reviewers can. None: until the forum starts.
+    badge_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Whether a contact person may send a colleague in a delegate's place (registration.substitution).
+    allow_substitutions: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 
@@ -72,6 +77,11 @@ class Forum(db.Model):
     @property
     def is_public(self) -> bool:
         return self.status is not ForumStatus.DRAFT
+
+    @property
+    def corrections_until(self) -> datetime:
+        """The moment after which only the forum's reviewers may correct or substitute delegates."""
+        return self.badge_deadline or self.starts_at
 
     def phase(self, now: datetime | None = None) -> Phase:
         now = now or clock.now()

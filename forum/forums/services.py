@@ -42,6 +42,9 @@ class ForumInput:
     status: str = ForumStatus.DRAFT.value
     # The delegate categories the public form offers; "delegate" always. None: as they are (new: delegate only).
     public_categories: list[str] | None = None
+    # Until when contact persons and delegates correct their data themselves; None: until the forum starts.
+    badge_deadline_local: datetime | None = None
+    allow_substitutions: bool = True
 
 
 # registration.models.Category's values, in its order (not imported: registration depends on forums).
@@ -112,7 +115,7 @@ def validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
                             if data.status == ForumStatus.CANCELLED.value else
                             _("A cancelled forum cannot be reopened here."))
     if data.timezone in TIMEZONES:
-        for name in ("starts_local", "ends_local", "opens_local", "closes_local"):
+        for name in ("starts_local", "ends_local", "opens_local", "closes_local", "badge_deadline_local"):
             local = getattr(data, name)
             if local is None:
                 continue
@@ -139,6 +142,8 @@ def validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
         errors["closes_local"] = _("Registration cannot close before it opens.")
     if data.closes_local and data.ends_local and data.closes_local > data.ends_local:
         errors["closes_local"] = _("Registration must close before the forum ends.")
+    if data.badge_deadline_local and data.ends_local and data.badge_deadline_local > data.ends_local:
+        errors.setdefault("badge_deadline_local", _("The badge deadline must be before the forum ends."))
     return errors
 
 
@@ -173,6 +178,8 @@ def save_forum(data: ForumInput, *, by: User, forum: Forum | None = None) -> For
     forum.ends_at = to_utc(data.ends_local, data.timezone)
     forum.registration_opens_at = to_utc(data.opens_local, data.timezone)
     forum.registration_closes_at = to_utc(data.closes_local, data.timezone)
+    forum.badge_deadline = to_utc(data.badge_deadline_local, data.timezone) if data.badge_deadline_local else None
+    forum.allow_substitutions = bool(data.allow_substitutions)
     db.session.flush()
     after = _audited_fields(forum)
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
@@ -190,7 +197,8 @@ def _audited_fields(forum: Forum) -> dict[str, object]:
     """What an edit can change, as JSON-friendly values (times in UTC ISO format)."""
     out: dict[str, object] = {}
     for name in ("slug", "title", "city", "venue", "country", "timezone", "capacity", "description", "status",
-                 "starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "public_categories"):
+                 "starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "public_categories",
+                 "badge_deadline", "allow_substitutions"):
         value = getattr(forum, name)
         if isinstance(value, list):
             value = list(value)

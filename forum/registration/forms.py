@@ -148,3 +148,49 @@ class DisputeForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class CorrectionForm(FlaskForm):
+    """A delegate's data as a badge and the forum's e-mails use it (registration.corrections)."""
+
+    full_name = StringField(_l("Full name, as written natively"), validators=[DataRequired(), Length(max=200)],
+                            description=_l("For example 山田 太郎, Әлия Нұрланқызы, Oʻktam Gʻulomov"))
+    latin_name = StringField(_l("Name in Latin letters"), validators=[DataRequired(), Length(max=200)],
+                             description=_l("As in the passport, e.g. YAMADA Taro"))
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)],
+                        description=_l("With country code, e.g. +81 90 1234 5678"))
+    languages = CheckboxesField(_l("Languages spoken"), validators=[Optional()])
+    language = SelectField(_l("Correspondence language"), choices=ui_languages.choices())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.languages.choices = choices.language_choices()
+
+    def load(self, values) -> None:
+        for name in ("full_name", "latin_name", "position", "email", "phone", "language"):
+            getattr(self, name).data = getattr(values, name)
+        self.languages.data = list(values.languages or [])
+
+    def values(self) -> dict:
+        return dict(full_name=self.full_name.data or "", latin_name=self.latin_name.data or "",
+                    position=self.position.data or "", email=self.email.data or "", phone=self.phone.data or "",
+                    languages=list(self.languages.data or []), language=self.language.data or "")
+
+
+class SubstituteForm(CorrectionForm):
+    """The colleague who goes instead, and the confirmation: the replaced delegate's registration is withdrawn."""
+
+    confirm = BooleanField(_l("Yes, withdraw this delegate and register the colleague in their place. "
+                              "This cannot be undone here."),
+                           validators=[DataRequired(message=_l("Tick the box to confirm the substitution."))])
+
+
+class CompanyNamesForm(FlaskForm):
+    legal_name = StringField(_l("Company legal name, as written natively"), validators=[DataRequired(), Length(max=300)])
+    name_en = StringField(_l("Company name in English"), validators=[DataRequired(), Length(max=300)])
+
+
+class AcknowledgeForm(FlaskForm):
+    """Only the CSRF token: the organizer has seen what changed since the approval."""

@@ -143,10 +143,21 @@ class Registration(db.Model):
     # When the owner of the e-mail address withdrew it with the "this wasn't me" link.
     disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     search_key: Mapped[str] = mapped_column(sa.Text, default="")
+    # Set when the delegate's data was corrected (or the delegate substituted) while approved; cleared when a
+    # reviewer acknowledges it (registration.corrections). The review list shows and filters by it.
+    changed_since_approval_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The registration that took this one's place (withdrawn by substitution: registration.substitution).
+    substituted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="SET NULL"), index=True)
 
     forum: Mapped[Forum] = relationship(overlaps="delegates")
     company: Mapped[CompanyRegistration] = relationship(back_populates="delegates", overlaps="forum")
     user: Mapped[User | None] = relationship()
+    # The two ends of a substitution: who took this one's place, and whose place this one took.
+    substituted_by: Mapped["Registration | None"] = relationship(
+        remote_side=[id], foreign_keys=[substituted_by_id], back_populates="substitute_for")
+    substitute_for: Mapped["Registration | None"] = relationship(
+        foreign_keys=[substituted_by_id], back_populates="substituted_by", uselist=False)
 
     @property
     def is_active(self) -> bool:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import clock, languages
 from forum.organisations import services as organisations
@@ -119,35 +120,43 @@ def _clean(data: CompanyInput) -> dict[str, str]:
     seen: dict[str, int] = {}
     for i, d in enumerate(data.delegates):
         prefix = f"delegates-{i}-"
-        d.full_name, d.latin_name, d.position = nfc(d.full_name) or "", nfc(d.latin_name) or "", nfc(d.position) or ""
-        if not d.full_name:
-            errors[prefix + "full_name"] = _("This field is required.")
-        if not d.latin_name:
-            errors[prefix + "latin_name"] = _("This field is required.")
-        elif not is_latin(d.latin_name):
-            errors[prefix + "latin_name"] = _("Write the name in Latin letters, as in the passport.")
-        for name in ONE_LINE_DELEGATE_FIELDS:
-            if not is_one_line(getattr(d, name)):
-                errors[prefix + name] = _one_line_error()
-        d.email = accounts.normalize_email(d.email or "")
-        if not is_plain_address(d.email):
-            errors[prefix + "email"] = _("Enter a valid e-mail address.")
-        elif d.email in seen:
+        errors.update(clean_delegate(d, country=data.country, default_language=data.language, prefix=prefix))
+        if d.email in seen and prefix + "email" not in errors:
             errors[prefix + "email"] = _("This e-mail is already used for another delegate in this form.")
         seen.setdefault(d.email, i)
-        try:
-            d.phone = normalize_phone(d.phone, data.country)
-        except BadPhone:
-            errors[prefix + "phone"] = _("This does not look like a phone number. Include the country code.")
-        if any(code not in SPOKEN_LANGUAGES for code in d.languages or []):
-            errors[prefix + "languages"] = _("Choose languages from the list.")
-        if d.category not in {c.value for c in Category}:
-            errors[prefix + "category"] = _("Choose a category from the list.")
-        d.language = d.language or data.language
-        if d.language not in languages.CODES:
-            errors[prefix + "language"] = _("Choose a language from the list.")
-        _check_lengths(errors, d, _DELEGATE_COLUMNS, prefix)
     _check_lengths(errors, data, _COMPANY_COLUMNS)
+    return errors
+
+
+def clean_delegate(d: DelegateInput, *, country: str, default_language: str, prefix: str = "") -> dict[str, str]:
+    """One delegate's fields normalised in place (NFC, e-mail, phone in the company's country), and every rule
+    they break as {prefix + field name: message}. The form, corrections and substitutions all use it."""
+    errors: dict[str, str] = {}
+    d.full_name, d.latin_name, d.position = nfc(d.full_name) or "", nfc(d.latin_name) or "", nfc(d.position) or ""
+    if not d.full_name:
+        errors[prefix + "full_name"] = _("This field is required.")
+    if not d.latin_name:
+        errors[prefix + "latin_name"] = _("This field is required.")
+    elif not is_latin(d.latin_name):
+        errors[prefix + "latin_name"] = _("Write the name in Latin letters, as in the passport.")
+    for name in ONE_LINE_DELEGATE_FIELDS:
+        if not is_one_line(getattr(d, name)):
+            errors[prefix + name] = _one_line_error()
+    d.email = accounts.normalize_email(d.email or "")
+    if not is_plain_address(d.email):
+        errors[prefix + "email"] = _("Enter a valid e-mail address.")
+    try:
+        d.phone = normalize_phone(d.phone, country)
+    except BadPhone:
+        errors[prefix + "phone"] = _("This does not look like a phone number. Include the country code.")
+    if any(code not in SPOKEN_LANGUAGES for code in d.languages or []):
+        errors[prefix + "languages"] = _("Choose languages from the list.")
+    if d.category not in {c.value for c in Category}:
+        errors[prefix + "category"] = _("Choose a category from the list.")
+    d.language = d.language or default_language
+    if d.language not in languages.CODES:
+        errors[prefix + "language"] = _("Choose a language from the list.")
+    _check_lengths(errors, d, _DELEGATE_COLUMNS, prefix)
     return errors
 
 
@@ -379,10 +388,20 @@ def withdraw(reg: Registration, *, by: User, reason: str = "") -> None:
 
 
 def my_companies(user: User) -> list[CompanyRegistration]:
-    return list(db.session.scalars(
+    companies = list(db.session.scalars(
         sa.select(CompanyRegistration).options(joinedload(CompanyRegistration.forum), selectinload(CompanyRegistration.delegates))
         .where(CompanyRegistration.contact_user_id == user.id).order_by(CompanyRegistration.created_at.desc())
     ).unique())
+    for company in companies:
+        link_delegates(company)
+    return companies
+
+
+def link_delegates(company: CompanyRegistration) -> None:
+    """Give each delegate its way back to the company without a query per delegate: the key is composite
+    (company, forum), so the ORM does not find the company in its identity map by itself."""
+    for reg in company.delegates:
+        set_committed_value(reg, "company", company)
 
 
 def my_registrations(user: User) -> list[Registration]:

@@ -15,6 +15,10 @@ from forum.forums.models import Forum
 from forum.registration.models import RegState, Registration
 
 S = RegState
+
+# transition(reason_code=...): withdrawn because a colleague took the place (registration.substitution).
+SUBSTITUTION = "substitution"
+
 ALLOWED: dict[RegState, frozenset[RegState]] = {
     S.PENDING: frozenset({S.APPROVED, S.REJECTED, S.WAITLISTED, S.WITHDRAWN, S.CANCELLED}),
     S.WAITLISTED: frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN, S.CANCELLED}),
@@ -53,8 +57,15 @@ def transition(
     override_capacity: bool = False,
     now: datetime | None = None,
     notify: bool = True,
+    reason_code: str = "",
+    details: dict | None = None,
 ) -> None:
-    """Move one registration to `to`, or raise. Logs an audit entry and queues the e-mail."""
+    """Move one registration to `to`, or raise. Logs an audit entry and queues the e-mail.
+
+    `reason_code` says why in a word code can act on, e.g. SUBSTITUTION: a withdrawal whose place a
+    substitute takes at once (registration.substitution), so it frees no place. It and `details` go into
+    the audit entry.
+    """
     now = now or clock.now()
     reason = (reason or "").strip()
     forum = lock_forum(reg.forum_id)
@@ -90,6 +101,9 @@ def transition(
     reg.state_changed_at = now
     reg.decision_reason = reason
     extra = {"capacity_override": True} if overridden else {}
+    if reason_code:
+        extra["reason_code"] = reason_code
+    extra.update(details or {})
     audit.record(subject_type="registration", subject_id=reg.id, action="state_change", actor=by,
                  forum_id=forum.id, from_state=frm.value, to_state=to.value, reason=reason, **extra)
     db.session.flush()

@@ -15,6 +15,7 @@ from forum.registration import abuse, disputes, services
 from forum.registration.forms import DisputeForm, RegistrationForm, WithdrawForm, delegate_formdata, with_delegate_removed
 from forum.registration.models import CompanyRegistration, LateInvitation, Registration, Source
 from forum.registration.services import MAX_DELEGATES, SubmissionError
+from forum.teams import permissions
 from forum.urls import ascii_int
 
 bp = Blueprint("registration", __name__)
@@ -194,11 +195,10 @@ def invitation(token: str):
 @bp.get("/my")
 @login_required
 def my():
-    return render_template(
-        "registration/my.html",
-        companies=services.my_companies(current_user),
-        registrations=services.my_registrations(current_user),
-    )
+    companies, registrations = services.my_companies(current_user), services.my_registrations(current_user)
+    # The page asks for each registration whether its "Correct" link shows: one query for all the forums.
+    permissions.preload_memberships(current_user, {c.forum_id for c in companies} | {r.forum_id for r in registrations})
+    return render_template("registration/my.html", companies=companies, registrations=registrations)
 
 
 @bp.get("/my/companies/<int:company_id>")
@@ -207,6 +207,7 @@ def company(company_id: int):
     company = db.get_or_404(CompanyRegistration, company_id)
     if not services.can_view_company(current_user, company):
         abort(404)  # not 403: do not confirm that the id exists
+    services.link_delegates(company)
     return render_template("registration/company.html", company=company, forum=company.forum)
 
 

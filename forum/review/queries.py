@@ -19,6 +19,7 @@ class Filters:
     sector: str = ""
     category: str = ""
     disputed: str = ""  # "yes": withdrawn by the address's owner ("this wasn't me")
+    changed: str = ""  # "yes": corrected or substituted since the approval, not yet acknowledged
     q: str = ""
 
     @classmethod
@@ -33,6 +34,8 @@ class Filters:
             f.late = ""
         if f.disputed != "yes":
             f.disputed = ""
+        if f.changed != "yes":
+            f.changed = ""
         f.q = f.q[:200]
         return f
 
@@ -59,6 +62,8 @@ def registrations(forum_id: int, f: Filters) -> sa.Select:
         stmt = stmt.where(Registration.category == Category(f.category))
     if f.disputed:
         stmt = stmt.where(Registration.disputed_at.is_not(None))
+    if f.changed:
+        stmt = stmt.where(Registration.changed_since_approval_at.is_not(None))
     if f.q:
         stmt = stmt.where(matches_all_words(Registration.search_key, f.q))
     return stmt.order_by(Registration.created_at.desc(), Registration.id.desc())

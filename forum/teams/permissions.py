@@ -40,6 +40,21 @@ def forget_memberships() -> None:
         g.pop("_team_memberships", None)
 
 
+def preload_memberships(user, forum_ids) -> None:
+    """Look up this user's memberships of many forums in one query, for a page that asks about each
+    (a delegate's list of registrations): membership() then answers from the request's cache."""
+    if user is None or not getattr(user, "is_authenticated", False) or not has_request_context():
+        return
+    cache = g.setdefault("_team_memberships", {})
+    wanted = {fid for fid in forum_ids if (user.id, fid) not in cache}
+    if not wanted:
+        return
+    found = {m.forum_id: m for m in db.session.scalars(
+        sa.select(TeamMember).where(TeamMember.user_id == user.id, TeamMember.forum_id.in_(wanted)))}
+    for fid in wanted:
+        cache[(user.id, fid)] = found.get(fid)
+
+
 def has_permission(user, forum: Forum | int, permission: Permission) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False

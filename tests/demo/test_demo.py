@@ -163,3 +163,27 @@ def test_the_demo_shows_failed_mail_on_the_organizers_mail_page(demo):
     forum_ids = {m.forum_id for m in failed}
     main = _db.session.scalars(sa.select(Forum).where(Forum.slug == MAIN_SLUG)).one()
     assert forum_ids == {main.id}
+
+
+def test_the_demo_delegate_can_fix_a_misspelt_kazakh_name_before_the_badge_deadline(demo):
+    import dataclasses
+
+    from forum import clock
+    from forum.demo.seed import MISSPELT_NAME
+    from forum.registration import corrections, substitution
+
+    main = forum(MAIN_SLUG)
+    assert clock.now() < main.badge_deadline < main.starts_at
+    assert (main.local(main.starts_at).date() - main.local(main.badge_deadline).date()).days == 3
+    delegate = accounts.find_by_email("delegate@example.org")
+    [misspelt] = regs(main, Registration.full_name == MISSPELT_NAME)
+    assert misspelt.state is RegState.APPROVED and misspelt.company.contact_user_id == delegate.id
+    assert "і" not in misspelt.full_name and misspelt.company.country == "KZ"
+    assert corrections.may_change(delegate, misspelt)
+    assert substitution.may_substitute(delegate, misspelt.company.delegates[1])
+    own = [r for r in registration.my_registrations(delegate) if r.forum_id == main.id]
+    assert own and all(corrections.may_change(delegate, r) for r in own)
+    fixed = dataclasses.replace(corrections.CorrectionInput.of(misspelt), full_name="Әлібек Сейтқалиев")
+    corrections.correct(misspelt, fixed, by=delegate)
+    assert misspelt.changed_since_approval_at is not None
+    _db.session.rollback()  # the demo's data is shared by this module's tests
