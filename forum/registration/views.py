@@ -11,7 +11,7 @@ from forum.extensions import limiter
 from forum.forms_util import apply_errors, show_error
 from forum.forums import services as forums
 from forum.forums.models import Forum
-from forum.registration import abuse, disputes, services
+from forum.registration import abuse, disputes, services, waitlist
 from forum.registration.forms import DisputeForm, RegistrationForm, WithdrawForm, delegate_formdata, with_delegate_removed
 from forum.registration.models import CompanyRegistration, LateInvitation, Registration, Source
 from forum.registration.services import MAX_DELEGATES, SubmissionError
@@ -194,10 +194,13 @@ def invitation(token: str):
 @bp.get("/my")
 @login_required
 def my():
+    registrations = services.my_registrations(current_user)
     return render_template(
         "registration/my.html",
         companies=services.my_companies(current_user),
-        registrations=services.my_registrations(current_user),
+        registrations=registrations,
+        # Where each waitlisted one stands in its forum's line (one query for all of them).
+        waitlist_positions=waitlist.positions({r.forum_id for r in registrations if r.state.value == "waitlisted"}),
     )
 
 
@@ -207,7 +210,9 @@ def company(company_id: int):
     company = db.get_or_404(CompanyRegistration, company_id)
     if not services.can_view_company(current_user, company):
         abort(404)  # not 403: do not confirm that the id exists
-    return render_template("registration/company.html", company=company, forum=company.forum)
+    waiting = any(r.state.value == "waitlisted" for r in company.delegates)
+    return render_template("registration/company.html", company=company, forum=company.forum,
+                           waitlist_positions=waitlist.positions([company.forum_id]) if waiting else {})
 
 
 @bp.post("/my/registrations/<int:reg_id>/withdraw")
