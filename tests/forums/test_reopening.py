@@ -296,3 +296,13 @@ def test_a_long_list_is_paged(db, client, login, app, setup):
     assert first.count("restore-list") == 1 and 'aria-label="Pages"' in first
     rows = lambda html: html.count('data-label="Restored as"')  # noqa: E731
     assert (rows(first), rows(third)) == (2, 1)
+
+
+def test_a_registration_cancelled_on_its_own_before_stays_cancelled(db):
+    forum, org = f.forum(), f.organizer()
+    reg, other = f.company(forum, 2).delegates
+    states.transition(reg, RegState.CANCELLED, by=org, reason="Cancelled by the organizers, visa refused")
+    cancellation.cancel(forum, reason="Storm", confirmed=True, by=org)
+    assert [r.reg.id for r in reopening.preview(forum).restores] == [other.id]
+    reopening.reopen(forum, reason="Go", confirmed=True, by=org)
+    assert (reg.state, other.state) == (RegState.CANCELLED, RegState.PENDING)

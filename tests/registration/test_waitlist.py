@@ -156,7 +156,7 @@ def test_the_order_is_the_waitlisting_time_then_the_id(db, org):
     first = f.registration_(forum)
     review.decide(first, "approve", by=org)
     at = clock.now() - timedelta(days=1)
-    late_registered_early_waitlisted, a, b = (f.registration_(forum) for _ in range(3))
+    a, b, late_registered_early_waitlisted = (f.registration_(forum) for _ in range(3))
     states.transition(a, RegState.WAITLISTED, by=org, now=at)
     states.transition(b, RegState.WAITLISTED, by=org, now=at)  # the same moment: the smaller id first
     states.transition(late_registered_early_waitlisted, RegState.WAITLISTED, by=org, now=at - timedelta(hours=1))
