@@ -65,8 +65,7 @@ def positions(forum_ids: list[int] | set[int]) -> dict[int, int]:
 
 
 def position(reg: Registration) -> int | None:
-    if reg.state is not RegState.WAITLISTED:
-        return None
+    """Its place in line, or None when it is not waitlisted (one query either way: pages cost the same)."""
     return positions([reg.forum_id]).get(reg.id)
 
 
