@@ -142,6 +142,7 @@ def action_label(action: str) -> str:
         "category_confirmed": _("Category confirmed"), "category_declined": _("Category request declined"),
         "corrected": _("Data corrected"), "substitute_created": _("Registered in a colleague's place"),
         "change_acknowledged": _("Change since approval marked as seen"),
+        "cancelled": _("Forum cancelled"), "reopened": _("Forum reopened"),
     }.get(action, action)
 
 
@@ -189,6 +190,17 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def waitlist_offer(forum: Forum):
+    """'1 place free — promote …?' for the current user, when they may decide and the forum asks (registration.waitlist)."""
+    from flask_login import current_user
+
+    from forum.registration import waitlist
+
+    if not permissions.has_permission(current_user, forum, Permission.REVIEW):
+        return None
+    return waitlist.offer(forum)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_datetime=local_datetime, local_date=local_date, local_time=local_time, waited=waited,
@@ -202,6 +214,7 @@ def init_app(app: Flask) -> None:
         url_with=url_with, ui_languages=languages.choices(), RegState=RegState, Phase=Phase, action_label=action_label,
         state_value_label=state_value_label, has_permission=permissions.has_permission,
         permissions_of=permissions.permissions_of, is_on_a_team=permissions.is_on_a_team, Permission=Permission,
+        waitlist_offer=waitlist_offer,
     )
 
     @app.context_processor

@@ -22,7 +22,7 @@ from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.db import db
 from forum.demo import names
-from forum.forums.models import Forum, ForumStatus
+from forum.forums.models import Forum, ForumStatus, WaitlistMode
 from forum.forums.services import ForumInput, save_forum, to_utc
 from forum.notifications.models import MailStatus, OutboxMessage
 from forum.registration import services as registration, states
@@ -52,6 +52,9 @@ SECTOR_WEIGHTS = {
 DELEGATES_PER_COMPANY = {1: 30, 2: 31, 3: 21, 4: 12, 5: 6}
 # A Kazakh name typed on a Russian keyboard (и for і), for the demo delegate to correct: Әлібек Сейтқалиев.
 MISSPELT_NAME = "Әлибек Сейтқалиев"
+# The rejected Astana delegate the README asks the organizer to reconsider (_reversible_decisions).
+RECONSIDER_EMAIL = "serik@dala-agro.example"
+RECONSIDER_REASON = "We could not confirm the company: no website, and the Chamber of Commerce did not know it."
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,7 @@ class _Seeder:
         )
         self._failed_mail(main)
         self._misspelt_name(main, organizer)
+        self._reversible_decisions(main, second, organizer)
 
     def _failed_mail(self, forum: Forum) -> None:
         """Two approval mails a mail server refused for good, so that Manage → Mail shows what failed and
@@ -201,6 +205,39 @@ class _Seeder:
             _decide(reg, RegState.APPROVED, organizer)
         db.session.execute(sa.delete(OutboxMessage).where(  # its mails only: the failed ones above stay
             OutboxMessage.forum_id == forum.id, OutboxMessage.status == MailStatus.QUEUED))
+
+    def _reversible_decisions(self, main: Forum, second: Forum, organizer: User) -> None:
+        """Issue 7's decisions to try: Astana promotes its waiting list automatically (the default), Tashkent
+        asks its organizers; a rejected Astana delegate the README asks the organizer to reconsider.
+
+        No randomness, and after everything else: the rest of the demo stays as it was.
+        """
+        from forum.forums.services import input_of
+        from forum.notifications.models import OutboxMessage
+
+        last_mail = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
+        data = input_of(second)
+        data.waitlist_mode = WaitlistMode.ASK.value
+        save_forum(data, by=organizer, forum=second)
+        # One Tashkent delegate on the waiting list: its organizers see "… places free — promote …?".
+        waiting = db.session.scalars(
+            sa.select(Registration).where(Registration.forum_id == second.id, Registration.state == RegState.PENDING)
+            .order_by(Registration.created_at.desc(), Registration.id.desc()).limit(1)).first()
+        if waiting is not None:
+            _decide(waiting, RegState.WAITLISTED, organizer, "Waiting list until the delegation's size is confirmed.")
+
+        self.emails.add(RECONSIDER_EMAIL)
+        company = registration.submit(main, CompanyInput(
+            legal_name="ТОО «Дала Агро»", name_en="Dala Agro LLP", country="KZ", city="Қостанай", sector="agriculture",
+            contact_name="Серік Жұмабаев", contact_email=RECONSIDER_EMAIL, contact_phone="+7 714 255 1020",
+            contact_position="Директор", privacy_accepted=True, language="ru",
+            delegates=[DelegateInput(full_name="Серік Жұмабаев", latin_name="ZHUMABAYEV Serik", email=RECONSIDER_EMAIL,
+                                     position="Директор", phone="+7 714 255 1020", languages=["kk", "ru"],
+                                     language="ru")],
+        ), now=main.registration_closes_at - timedelta(days=6))
+        _decide(company.delegates[0], RegState.REJECTED, organizer, RECONSIDER_REASON)
+        db.session.flush()
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id > last_mail))
 
     def _login(self, login: Login) -> tuple[User, bool]:
         existing = accounts.find_by_email(login.email)

@@ -88,9 +88,13 @@ def cancel(forum: Forum, *, reason: str, confirmed: bool, by: User) -> Preview:
     regs = _active(forum)
     done = _preview(regs)
     forum.status, forum.cancelled_at, forum.cancellation_reason = ForumStatus.CANCELLED, now, reason
+    forum.status_before_cancellation = before  # what reopening (forums.reopening) goes back to
     for reg in regs:
+        was = reg.state  # read under the forum lock: it is what transition() finds too
+        # frees_place=False: the forum is going, so no place goes to its waiting list.
         states.transition(reg, RegState.CANCELLED, by=by, reason=_("The forum has been cancelled."), now=now,
-                          notify=False)
+                          notify=False, frees_place=False)
+        reg.state_before_cancellation = was
     link = external_url("forums.detail", slug=forum.slug)
     for addr, lang in done.recipients.items():
         mail.queue("forum_cancelled", to=addr, to_name=done.names[addr], language=lang, forum_id=forum.id,

@@ -6,7 +6,7 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from forum.forms_util import CheckboxesField
-from forum.forums.models import ForumStatus
+from forum.forums.models import ForumStatus, WaitlistMode
 from forum.forums.services import ForumInput
 from forum.registration import choices
 
@@ -42,6 +42,12 @@ class ForumForm(FlaskForm):
                        "after it only your team can. Empty: until the forum starts."))
     allow_substitutions = BooleanField(_l("Contact persons may send a colleague in a delegate's place (substitution)"),
                                        default=True)
+    waitlist_mode = SelectField(
+        _l("When an approved delegate gives up their place"),
+        choices=[(WaitlistMode.AUTO.value, _l("Approve the first delegate on the waiting list automatically")),
+                 (WaitlistMode.ASK.value, _l("Ask me: show the free place and whom to promote"))],
+        default=WaitlistMode.AUTO.value,
+        description=_l("Also when you raise the capacity. The waiting list is in the order delegates were put on it."))
 
     def __init__(self, *args, cancelled: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,12 +71,14 @@ class ForumForm(FlaskForm):
             capacity=self.capacity.data, status=self.status.data, description=self.description.data or "",
             public_categories=list(self.public_categories.data or []),
             badge_deadline_local=self.badge_deadline_local.data, allow_substitutions=bool(self.allow_substitutions.data),
+            waitlist_mode=self.waitlist_mode.data or WaitlistMode.AUTO.value,
         )
 
     def load(self, forum) -> None:
         for name in ("title", "slug", "city", "venue", "country", "timezone", "capacity", "description"):
             getattr(self, name).data = getattr(forum, name)
         self.status.data = forum.status.value
+        self.waitlist_mode.data = forum.waitlist_mode.value
         self.public_categories.data = list(forum.public_categories or ["delegate"])
         self.allow_substitutions.data = forum.allow_substitutions
         self.badge_deadline_local.data = (forum.local(forum.badge_deadline).replace(tzinfo=None)
@@ -84,5 +92,13 @@ class CancelForumForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give the reason: every registrant receives it.")),
                                                      Length(max=2000)],
                            description=_l("Sent to every delegate and contact person, in the e-mail that tells them."))
-    confirm = BooleanField(_l("Yes, cancel this forum and tell everyone registered. This cannot be undone here."),
+    confirm = BooleanField(_l("Yes, cancel this forum and tell everyone registered."),
                            validators=[DataRequired(message=_l("Tick the box to confirm the cancellation."))])
+
+
+class ReopenForumForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give the reason: everyone restored receives it.")),
+                                                     Length(max=2000)],
+                           description=_l("Sent to every delegate and contact person restored, in the e-mail that tells them."))
+    confirm = BooleanField(_l("Yes, reopen this forum, restore these registrations and tell these people."),
+                           validators=[DataRequired(message=_l("Tick the box to confirm the reopening."))])

@@ -7,12 +7,15 @@ from flask_login import current_user
 from forum.db import db
 from forum.errors import DomainError
 from forum.forms_util import apply_errors, show_error
-from forum.forums import cancellation, services
-from forum.forums.forms import CancelForumForm, ForumForm
+from flask_sqlalchemy.pagination import Pagination
+
+from forum.forums import cancellation, reopening, services
+from forum.forums.forms import CancelForumForm, ForumForm, ReopenForumForm
 from forum.forums.models import Forum, ForumStatus
 from forum.forums.services import ForumFormError
 from forum.review import queries
 from forum.security import Permission, admin_required, current_forum, forum_permission, team_member_required
+from forum.urls import ascii_int
 
 bp = Blueprint("forums_manage", __name__, url_prefix="/manage")
 
@@ -95,3 +98,49 @@ def cancel(slug: str):
         status = 422
     return render_template("manage/cancel.html", forum=forum, form=form,
                            preview=cancellation.preview(forum)), status
+
+
+class _ListPage(Pagination):
+    """One page of a list already in memory (the reopening plan), for the usual pager."""
+
+    def _query_items(self) -> list:
+        items, start = self._query_args["items"], (self.page - 1) * self.per_page
+        return items[start:start + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["items"])
+
+
+@bp.route("/<slug>/reopen", methods=["GET", "POST"])
+@forum_permission(Permission.MANAGE)
+def reopen(slug: str):
+    """Who reopening restores, to what; a reason, an explicit confirmation; then everyone restored is told."""
+    from flask import current_app
+
+    forum = _forum(slug)
+    form = ReopenForumForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            done = reopening.reopen(forum, reason=form.reason.data, confirmed=form.confirm.data, by=current_user)
+        except DomainError as e:
+            db.session.rollback()
+            status = 422 if show_error(form, e) else 409
+        else:
+            db.session.commit()
+            flash(ngettext("The forum is reopened. %(num)d registration was restored; the e-mails are queued.",
+                           "The forum is reopened. %(num)d registrations were restored; the e-mails are queued.",
+                           len(done.restores)), "success")
+            if done.no_place:
+                flash(ngettext("%(num)d approved delegate found no free place and is on the waiting list.",
+                               "%(num)d approved delegates found no free place and are on the waiting list.",
+                               done.no_place), "warning")
+            return redirect(url_for("review.registrations", slug=forum.slug))
+    elif request.method == "POST":
+        status = 422
+    plan = reopening.preview(forum) if forum.status is ForumStatus.CANCELLED else None
+    page = None
+    if plan is not None:
+        page = _ListPage(items=plan.restores, page=ascii_int(request.args.get("page", ""), maximum=100_000) or 1,
+                         per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("manage/reopen.html", forum=forum, form=form, plan=plan, page=page), status

@@ -20,6 +20,13 @@ class ForumStatus(str, enum.Enum):
     POSTPONED = "postponed"
 
 
+class WaitlistMode(str, enum.Enum):
+    """What happens when an approved place is given up (registration.waitlist)."""
+
+    AUTO = "auto"  # the first waitlisted delegate is approved at once, and told
+    ASK = "ask"  # the organizers are shown the free place and whom to promote; they decide
+
+
 class Phase(str, enum.Enum):
     """What the public registration form does right now."""
 
@@ -55,6 +62,11 @@ class Forum(db.Model):
     # Set by the cancellation action (never by the edit form): shown on the public page and in the e-mail.
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # What the status was when the forum was cancelled: reopening (forums.reopening) goes back to it.
+    status_before_cancellation: Mapped[ForumStatus | None] = mapped_column(
+        enum_column(ForumStatus, name="status_before_cancellation"))
+    waitlist_mode: Mapped[WaitlistMode] = mapped_column(
+        enum_column(WaitlistMode, length=10, name="waitlist_mode"), default=WaitlistMode.AUTO, server_default="auto")
     # The delegate categories the public form offers (registration.models.Category values). A privileged
     # one (speaker, press, VIP) chosen there is only a request, which an organizer confirms.
     public_categories: Mapped[list[str]] = mapped_column(

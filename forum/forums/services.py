@@ -15,7 +15,7 @@ from forum.accounts.models import User
 from forum.audit import services as audit
 from forum.db import db, nfc, too_long
 from forum.errors import InvalidInput, NotAllowed
-from forum.forums.models import Forum, ForumStatus
+from forum.forums.models import Forum, ForumStatus, WaitlistMode
 from forum.text import is_one_line
 from forum.registration.choices import COUNTRY_CODES
 
@@ -45,6 +45,8 @@ class ForumInput:
     # Until when contact persons and delegates correct their data themselves; None: until the forum starts.
     badge_deadline_local: datetime | None = None
     allow_substitutions: bool = True
+    # What a place given up does (registration.waitlist): "auto" approves the first waitlisted, "ask" asks.
+    waitlist_mode: str = WaitlistMode.AUTO.value
 
 
 # registration.models.Category's values, in its order (not imported: registration depends on forums).
@@ -106,6 +108,8 @@ def validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
             errors[name] = _("At most %(n)d characters.", n=limit)
     if data.timezone not in TIMEZONES:
         errors["timezone"] = _("Choose a time zone from the list, e.g. Asia/Almaty.")
+    if data.waitlist_mode not in {m.value for m in WaitlistMode}:
+        errors["waitlist_mode"] = _("Choose what happens to a free place from the list.")
     if data.status not in {s.value for s in ForumStatus}:
         errors["status"] = _("Choose a status from the list.")
     elif (data.status == ForumStatus.CANCELLED.value) != (existing is not None and existing.status is ForumStatus.CANCELLED):
@@ -113,7 +117,7 @@ def validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
         # never a value picked in this form; and a cancelled forum is not reopened from here either.
         errors["status"] = (_("To cancel the forum, use “Cancel the forum”: it shows who will be told first.")
                             if data.status == ForumStatus.CANCELLED.value else
-                            _("A cancelled forum cannot be reopened here."))
+                            _("A cancelled forum is reopened with “Reopen the forum”: it shows who will be restored first."))
     if data.timezone in TIMEZONES:
         for name in ("starts_local", "ends_local", "opens_local", "closes_local", "badge_deadline_local"):
             local = getattr(data, name)
@@ -166,10 +170,17 @@ def save_forum(data: ForumInput, *, by: User, forum: Forum | None = None) -> For
     if creating:
         forum = Forum()
         db.session.add(forum)
+    else:
+        # The forum row first (the house lock order): a capacity raised gives its places to the waiting list
+        # below, and decisions in this forum wait meanwhile. Nothing of the edit is on the object yet.
+        from forum.registration import states
+
+        forum = states.lock_forum(forum.id)
     before = {} if creating else _audited_fields(forum)
     forum.slug, forum.title, forum.city, forum.venue = data.slug, data.title, data.city, data.venue
     forum.country, forum.timezone, forum.capacity = data.country.upper(), data.timezone, data.capacity
     forum.description, forum.status = data.description, ForumStatus(data.status)
+    forum.waitlist_mode = WaitlistMode(data.waitlist_mode)
     if data.public_categories is not None:
         forum.public_categories = list(data.public_categories)
     elif creating:
@@ -190,6 +201,12 @@ def save_forum(data: ForumInput, *, by: User, forum: Forum | None = None) -> For
         from forum.teams import services as teams
 
         teams.grant(forum, by, [Permission.MANAGE], by=by)  # the creator manages the forum
+    elif forum.capacity > before["capacity"]:
+        from forum.registration import waitlist
+
+        # The places added go to the waiting list (in "auto" mode), after the edit, under the forum lock.
+        waitlist.fill_free_places(forum, places=forum.capacity - before["capacity"],
+                                  capacity=[before["capacity"], forum.capacity])
     return forum
 
 
@@ -198,12 +215,25 @@ def _audited_fields(forum: Forum) -> dict[str, object]:
     out: dict[str, object] = {}
     for name in ("slug", "title", "city", "venue", "country", "timezone", "capacity", "description", "status",
                  "starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "public_categories",
-                 "badge_deadline", "allow_substitutions"):
+                 "badge_deadline", "allow_substitutions", "waitlist_mode"):
         value = getattr(forum, name)
         if isinstance(value, list):
             value = list(value)
         out[name] = value.isoformat() if isinstance(value, datetime) else getattr(value, "value", value)
     return out
+
+
+def input_of(forum: Forum) -> ForumInput:
+    """The forum as the edit form would send it unchanged: change a field or two and save_forum() it."""
+    def local(at: datetime) -> datetime:
+        return forum.local(at).replace(tzinfo=None)
+
+    return ForumInput(
+        slug=forum.slug, title=forum.title, city=forum.city, country=forum.country, timezone=forum.timezone,
+        starts_local=local(forum.starts_at), ends_local=local(forum.ends_at),
+        opens_local=local(forum.registration_opens_at), closes_local=local(forum.registration_closes_at),
+        capacity=forum.capacity, venue=forum.venue, description=forum.description, status=forum.status.value,
+        public_categories=list(forum.public_categories or ["delegate"]), waitlist_mode=forum.waitlist_mode.value)
 
 
 def public_forums() -> list[Forum]:

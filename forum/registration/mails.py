@@ -42,6 +42,7 @@ DECISION_TEMPLATES = {
     RegState.APPROVED: "approved",
     RegState.REJECTED: "rejected",
     RegState.WAITLISTED: "waitlisted",
+    RegState.PENDING: "reconsidered",  # only a reconsidered rejection comes back to pending with a mail
 }
 
 
@@ -52,6 +53,21 @@ def decision_mail(reg: Registration, to: RegState) -> None:
         return
     if reg.is_late and to in (RegState.APPROVED, RegState.REJECTED):
         template = "late_decided"
+    extra = {}
+    if to is RegState.WAITLISTED:
+        from forum.registration import waitlist
+
+        # The mail says where they stand and exactly what happens next, in this forum's waitlist mode.
+        extra["position"] = waitlist.position(reg)
+    _tell(reg, template, **extra)
+
+
+def promotion_mail(reg: Registration) -> None:
+    """'A place became free: you are approved', to the delegate and their contact person."""
+    _tell(reg, "waitlist_promoted")
+
+
+def _tell(reg: Registration, template: str, **extra) -> None:
     company = reg.company
     recipients = [(reg.email, reg.full_name, reg.language, reg.user, False)]
     if company.contact_email != reg.email:
@@ -59,4 +75,4 @@ def decision_mail(reg: Registration, to: RegState) -> None:
                            company.contact_user, True))
     for addr, name, lang, user, to_contact in recipients:
         mail.queue(template, to=addr, to_name=name, language=lang, forum_id=reg.forum_id, forum=reg.forum, company=company,
-                   reg=reg, to_contact=to_contact, link=account_link(user))
+                   reg=reg, to_contact=to_contact, link=account_link(user), **extra)

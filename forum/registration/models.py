@@ -140,6 +140,10 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # Set only by the forum's cancellation (forums.cancellation): the state this registration had then,
+    # which reopening the forum restores. A registration cancelled any other way has none.
+    state_before_cancellation: Mapped[RegState | None] = mapped_column(
+        enum_column(RegState, name="state_before_cancellation"))
     # When the owner of the e-mail address withdrew it with the "this wasn't me" link.
     disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     search_key: Mapped[str] = mapped_column(sa.Text, default="")

@@ -11,8 +11,8 @@ from forum.accounts.models import User
 from forum.audit import services as audit
 from forum.db import db
 from forum.errors import CapacityReached, InvalidInput, InvalidState
-from forum.forums.models import Forum
-from forum.registration.models import RegState, Registration
+from forum.forums.models import Forum, ForumStatus
+from forum.registration.models import ACTIVE_STATES, RegState, Registration
 
 S = RegState
 
@@ -23,10 +23,13 @@ ALLOWED: dict[RegState, frozenset[RegState]] = {
     S.PENDING: frozenset({S.APPROVED, S.REJECTED, S.WAITLISTED, S.WITHDRAWN, S.CANCELLED}),
     S.WAITLISTED: frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN, S.CANCELLED}),
     S.APPROVED: frozenset({S.REJECTED, S.WAITLISTED, S.WITHDRAWN, S.CANCELLED}),
-    S.REJECTED: frozenset(),
+    S.REJECTED: frozenset({S.PENDING}),  # reconsidered by a reviewer, with a reason (review.services.reconsider)
     S.WITHDRAWN: frozenset(),
     S.CANCELLED: frozenset(),
 }
+# Only with restore=True, which only reopening a cancelled forum passes (forums.reopening): a registration
+# the cancellation moved to cancelled goes back to the state it had. Not an edge anyone else can take.
+RESTORE: frozenset[RegState] = frozenset({S.PENDING, S.WAITLISTED, S.APPROVED})
 
 
 def lock_forum(forum_id: int) -> Forum:
@@ -57,14 +60,24 @@ def transition(
     override_capacity: bool = False,
     now: datetime | None = None,
     notify: bool = True,
+    restore: bool = False,
+    frees_place: bool = True,
     reason_code: str = "",
-    details: dict | None = None,
+    audit_details: dict | None = None,
 ) -> None:
     """Move one registration to `to`, or raise. Logs an audit entry and queues the e-mail.
 
-    `reason_code` says why in a word code can act on, e.g. SUBSTITUTION: a withdrawal whose place a
-    substitute takes at once (registration.substitution), so it frees no place. It and `details` go into
-    the audit entry.
+    reason_code: why, in a word code can act on, e.g. SUBSTITUTION: a withdrawal whose place a
+        substitute takes at once (registration.substitution), so it frees no place. Recorded in the audit entry.
+
+    restore: take a cancelled registration back to the state it had (RESTORE); only reopening a
+        cancelled forum does this, and then only this.
+    frees_place: when an approved registration leaves APPROVED, its place is free and goes to the
+        waiting list (registration.waitlist, in the forum's waitlist mode), in this transaction and
+        under this forum lock. Pass False when the place is not given up but handed over, e.g. a
+        delegate withdrawn because a colleague replaces them (a substitution), or when the forum
+        itself is cancelled.
+    audit_details: more facts for the audit entry (e.g. that the system promoted from the waitlist).
     """
     now = now or clock.now()
     reason = (reason or "").strip()
@@ -74,14 +87,21 @@ def transition(
     frm = reg.state
     if to is frm:
         raise InvalidState(_("This registration is already %(state)s.", state=state_label(to)), code="same_state")
-    if to not in ALLOWED[frm]:
+    allowed = (RESTORE if frm is S.CANCELLED else frozenset()) if restore else ALLOWED[frm]
+    if to not in allowed:
         raise InvalidState(
             _("A registration that is %(from_)s cannot become %(to)s.", from_=state_label(frm), to=state_label(to)),
             code="transition_not_allowed",
         )
+    if forum.status is ForumStatus.CANCELLED and to in ACTIVE_STATES:
+        # Checked under the lock: no one is pending, approved or waitlisted in a cancelled forum.
+        raise InvalidState(_("This forum is cancelled."), code="forum_cancelled")
     if to is S.REJECTED and not reason:
         raise InvalidInput(_("Give a reason for the rejection: the company receives it."),
                            code="reason_required", field="reason")
+    if frm is S.REJECTED and not reason:
+        raise InvalidInput(_("Give a reason for reconsidering the rejection."), code="reason_required",
+                           field="reason")
     overridden = False
     if to is S.APPROVED:
         taken = approved_count(forum.id)
@@ -103,7 +123,9 @@ def transition(
     extra = {"capacity_override": True} if overridden else {}
     if reason_code:
         extra["reason_code"] = reason_code
-    extra.update(details or {})
+    extra.update(audit_details or {})
+    if restore:
+        extra["restored"] = True
     audit.record(subject_type="registration", subject_id=reg.id, action="state_change", actor=by,
                  forum_id=forum.id, from_state=frm.value, to_state=to.value, reason=reason, **extra)
     db.session.flush()
@@ -111,6 +133,12 @@ def transition(
         from forum.registration.mails import decision_mail
 
         decision_mail(reg, to)
+
+    # --- a place given up goes to the waiting list: after the change, inside the same forum lock ---
+    if frm is S.APPROVED and frees_place and reason_code != SUBSTITUTION:
+        from forum.registration import waitlist
+
+        waitlist.fill_free_places(forum, places=1, skip=reg, place_of=reg.id)
 
 
 def state_label(state: RegState) -> str:

@@ -126,7 +126,7 @@ def substitute(reg: Registration, data: SubstituteInput, *, by: User, now: datet
     # The one transition function withdraws the delegate: its reason code says the place is taken, not freed.
     states.transition(reg, RegState.WITHDRAWN, by=by, now=now, notify=False, reason_code=states.SUBSTITUTION,
                       reason=_("Replaced by %(name)s at the company's request.", name=new.full_name),
-                      details={"substituted_by": new.id, "substituted_by_name": new.full_name})
+                      audit_details={"substituted_by": new.id, "substituted_by_name": new.full_name})
     reg.substituted_by_id = new.id
     db.session.flush()
     _mails(reg, new)

@@ -11,7 +11,7 @@ from forum.extensions import limiter
 from forum.forms_util import apply_errors, show_error
 from forum.forums import services as forums
 from forum.forums.models import Forum
-from forum.registration import abuse, disputes, services
+from forum.registration import abuse, disputes, services, waitlist
 from forum.registration.forms import DisputeForm, RegistrationForm, WithdrawForm, delegate_formdata, with_delegate_removed
 from forum.registration.models import CompanyRegistration, LateInvitation, Registration, Source
 from forum.registration.services import MAX_DELEGATES, SubmissionError
@@ -198,7 +198,11 @@ def my():
     companies, registrations = services.my_companies(current_user), services.my_registrations(current_user)
     # The page asks for each registration whether its "Correct" link shows: one query for all the forums.
     permissions.preload_memberships(current_user, {c.forum_id for c in companies} | {r.forum_id for r in registrations})
-    return render_template("registration/my.html", companies=companies, registrations=registrations)
+    return render_template(
+        "registration/my.html", companies=companies, registrations=registrations,
+        # Where each waitlisted one stands in its forum's line (one query for all of them).
+        waitlist_positions=waitlist.positions({r.forum_id for r in registrations if r.state.value == "waitlisted"}),
+    )
 
 
 @bp.get("/my/companies/<int:company_id>")
@@ -208,7 +212,9 @@ def company(company_id: int):
     if not services.can_view_company(current_user, company):
         abort(404)  # not 403: do not confirm that the id exists
     services.link_delegates(company)
-    return render_template("registration/company.html", company=company, forum=company.forum)
+    waiting = any(r.state.value == "waitlisted" for r in company.delegates)
+    return render_template("registration/company.html", company=company, forum=company.forum,
+                           waitlist_positions=waitlist.positions([company.forum_id]) if waiting else {})
 
 
 @bp.post("/my/registrations/<int:reg_id>/withdraw")

@@ -13,9 +13,10 @@ class DecisionForm(FlaskForm):
         # The page repeats this form (one per late entry); the app-wide CSRFProtect checks the token.
         csrf = False
 
-    action = SelectField(_l("Decision"), choices=ACTION_CHOICES)
+    action = SelectField(_l("Decision"), choices=ACTION_CHOICES + [("reconsider", _l("Reconsider (back to pending)"))])
     reason = TextAreaField(_l("Reason for the decision"), validators=[Optional(), Length(max=2000)],
-                           description=_l("Required to reject (the company receives it) and to override the capacity."))
+                           description=_l("Required to reject (the company receives it), to reconsider a rejection "
+                                          "and to override the capacity."))
     override_capacity = BooleanField(_l("Approve even though the forum is full"))
 
 

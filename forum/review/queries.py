@@ -66,6 +66,9 @@ def registrations(forum_id: int, f: Filters) -> sa.Select:
         stmt = stmt.where(Registration.changed_since_approval_at.is_not(None))
     if f.q:
         stmt = stmt.where(matches_all_words(Registration.search_key, f.q))
+    if f.state == RegState.WAITLISTED.value:
+        # The waiting list in its own order: first in line first (registration.waitlist.ORDER).
+        return stmt.order_by(Registration.state_changed_at, Registration.id)
     return stmt.order_by(Registration.created_at.desc(), Registration.id.desc())
 
 

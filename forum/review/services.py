@@ -12,16 +12,19 @@ from forum.teams.models import Permission
 from forum.accounts.models import User
 from forum.db import db
 from forum.errors import DomainError, InvalidInput, NotAllowed
-from forum.forums.models import Forum
+from forum.forums.models import Forum, ForumStatus
 from forum.registration import states
 from forum.audit import services as audit
 from forum.registration.models import RegState, Registration
 
-ACTIONS = {"approve": RegState.APPROVED, "reject": RegState.REJECTED, "waitlist": RegState.WAITLISTED}
+ACTIONS = {"approve": RegState.APPROVED, "reject": RegState.REJECTED, "waitlist": RegState.WAITLISTED,
+           "reconsider": RegState.PENDING}  # reconsider: a rejection reverted, back to pending (with a reason)
 
 
 def allowed_actions(reg: Registration) -> list[str]:
     """The decisions that make sense from this registration's state (the buttons an organizer sees)."""
+    if reg.forum.status is ForumStatus.CANCELLED:
+        return []  # nothing becomes active again in a cancelled forum (only reopening restores)
     return [name for name, state in ACTIONS.items() if state in states.ALLOWED[reg.state]]
 
 
@@ -41,6 +44,13 @@ def decide(reg: Registration, action: str, *, by: User, reason: str = "", overri
     if action not in ACTIONS:
         raise InvalidInput(_("Unknown action."), code="bad_action")
     states.transition(reg, ACTIONS[action], by=by, reason=reason, override_capacity=override_capacity)
+
+
+def reconsider(reg: Registration, *, by: User, reason: str) -> None:
+    """Revert a rejection: rejected -> pending, with a reason (audited); the delegate is told in their language.
+
+    Not in a cancelled forum (the state machine refuses it under the forum lock)."""
+    decide(reg, "reconsider", by=by, reason=reason)
 
 
 def decide_many(forum: Forum, ids: list[int], action: str, *, by: User, reason: str = "",

@@ -15,7 +15,7 @@ from forum.errors import DomainError, InvalidInput
 from forum.forums.models import Forum
 from forum.registration import choices
 from forum.registration.models import CompanyRegistration, LateInvitation, Registration
-from forum.registration import states
+from forum.registration import states, waitlist
 from forum.registration.states import state_label
 from forum.registration.views import form_flow
 from forum.registration import services as registration
@@ -60,6 +60,7 @@ def registrations(slug: str):
     return render_template(
         "review/registrations.html", forum=forum, page=page, filters=f, counts=queries.state_counts(forum.id),
         bulk_form=BulkForm(), countries=choices.country_list(), sectors=choices.sector_choices(),
+        waitlist_positions=waitlist.positions([forum.id]),
     )
 
 
@@ -92,7 +93,8 @@ def bulk(slug: str):
 
 def _render_detail(forum: Forum, reg: Registration, form: DecisionForm, status: int = 200):
     return render_template("review/detail.html", forum=forum, reg=reg, company=reg.company, trail=_trail(reg),
-                           form=form, category_form=CategoryRequestForm(formdata=None), **_decisions(forum, [reg])), status
+                           form=form, category_form=CategoryRequestForm(formdata=None),
+                           waitlist_position=waitlist.position(reg), **_decisions(forum, [reg])), status
 
 
 def _render_late(forum: Forum, failed: tuple[int, DecisionForm] | None = None, status: int = 200):
@@ -160,6 +162,23 @@ def category(slug: str, reg_id: int):
         flash(_("%(name)s: the category is now %(category)s.", name=reg.full_name,
                 category=choices.category_label(reg.category.value)), "success")
     return redirect(url_for(".detail", slug=slug, reg_id=reg_id))
+
+
+@bp.post("/registrations/<int:reg_id>/promote")
+@forum_permission(Permission.REVIEW)
+def promote(slug: str, reg_id: int):
+    """The one-click answer to "1 place free — promote …?" (a forum in "ask" mode)."""
+    forum = _forum(slug)
+    reg = _reg(forum, reg_id)
+    try:
+        waitlist.promote(forum, reg, by=current_user)
+    except DomainError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is approved from the waiting list; the e-mail is queued.", name=reg.full_name), "success")
+    return redirect(safe_next(url_for(".registrations", slug=slug)))
 
 
 @bp.get("/late")
