@@ -1,4 +1,4 @@
-"""Migration 0008_decisions: forums cancelled before it can be reopened too, from what the audit trail says
+"""Migration 0009_decisions: forums cancelled before it can be reopened too, from what the audit trail says
 the cancellation undid."""
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
