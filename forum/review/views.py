@@ -245,7 +245,10 @@ def export(slug: str, fmt: str):
         abort(404)
     f = queries.Filters.from_args(request.args)
     forum_id = forum.id
+    # Labels in the organizer's language, before the commit: after it, finding that language would
+    # reload the user in a transaction of its own.
+    names = exporting.labels()
     exporting.record(forum, f, fmt, by=current_user)
     db.session.commit()  # the audit entry is stored before a byte leaves, and no write lock is held while streaming
-    return Response(stream_with_context(exporting.stream(forum_id, f, fmt)), mimetype=exporting.MIMETYPES[fmt],
+    return Response(stream_with_context(exporting.stream(forum_id, f, fmt, names)), mimetype=exporting.MIMETYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{slug}-registrations.{fmt}"'})
