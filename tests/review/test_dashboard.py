@@ -144,14 +144,15 @@ def test_the_dashboard_shows_the_figures_where_a_person_reads_them(client, login
     assert "The oldest has waited 1 day, 12 hours." in page
     late_card = re.search(r'id="late-waiting">(.*?)</p>', page).group(1)
     assert figures(late_card) == [("delegates", "/manage/astana/registrations?state=pending&late=yes", 2)]
-    companies = re.search(r'<table class="table table-sm mb-1" id="companies">(.*?)</table>', page, re.S).group(1)
+    companies = re.search(r'id="companies">(.*?)</section>', page, re.S).group(1)
     assert figures(companies) == [
         ("companies", "/manage/astana/registrations?state=active", 3),
         ("delegates", "/manage/astana/registrations?state=active", 7),
         ("companies", "/manage/astana/registrations?state=active&late=yes", 1),
         ("delegates", "/manage/astana/registrations?state=active&late=yes", 2),
     ]
-    assert "of which late entries" in companies
+    late_line = re.sub(r"<[^>]+>|\s+", " ", re.search(r'id="late-both-ways">(.*?)</p>', page, re.S).group(1))
+    assert " ".join(late_line.split()) == "Late entries among them: 1 company · 2 delegates"
     assert figures(re.search(r'id="waitlist">(.*?)</p>', page).group(1)) == [
         ("delegates", "/manage/astana/registrations?state=waitlisted", 1)]
 
