@@ -235,3 +235,34 @@ def test_printouts_run_the_same_statements_for_1_and_50_rows(client, login, db, 
         login(org)
         counts.append(statements_for(client, f"/manage/{forum.slug}/{page}"))
     assert counts[0] == counts[1], f"{page}: {counts[0]} statements with 1 row, {counts[1]} with 50"
+
+
+@pytest.mark.parametrize("who, lands_on", [
+    ("reviewer of one forum", "/manage/astana/"),
+    ("manager of one forum", "/manage/astana/"),
+    ("check-in staff of one forum", "/manage/"),  # no overview for them: the list of their forums
+    ("on two forums' teams", "/manage/"),
+    ("administrator", "/manage/"),
+    ("delegate", "/my"),
+])
+def test_signing_in_leads_an_organizer_of_one_forum_to_its_overview(client, db, post, who, lands_on):
+    forum = f.forum(slug="astana")
+    email = "person@example.org"
+    if who == "reviewer of one forum":
+        f.member(forum, Permission.REVIEW, email=email)
+    elif who == "manager of one forum":
+        f.member(forum, Permission.MANAGE, email=email)
+    elif who == "check-in staff of one forum":
+        f.member(forum, Permission.CHECKIN, email=email)
+    elif who == "on two forums' teams":
+        from forum.teams import services as teams
+
+        teams.grant(f.forum(), f.member(forum, Permission.REVIEW, email=email), [Permission.REVIEW], by=None)
+    elif who == "administrator":  # of a site with two forums (with one, its overview)
+        f.organizer(email=email)
+        f.forum()
+    else:
+        f.user(email=email)
+    r = post("/login", {"email": email, "password": f.PASSWORD}, token_from="/login")
+    assert r.status_code == 302
+    assert r.headers["Location"] == lands_on
