@@ -266,3 +266,15 @@ def test_signing_in_leads_an_organizer_of_one_forum_to_its_overview(client, db, 
     r = post("/login", {"email": email, "password": f.PASSWORD}, token_from="/login")
     assert r.status_code == 302
     assert r.headers["Location"] == lands_on
+
+
+def test_a_printout_past_the_cap_says_so(client, login, fixture, monkeypatch):
+    from forum.review import views
+
+    monkeypatch.setattr(views, "PRINT_MAX_ROWS", 4)
+    login(fixture["org"])
+    page = client.get("/manage/astana/registrations?print=1").get_data(as_text=True)
+    assert page.count('<tr class="print-row">') == 4
+    assert "Only the first 4 of 10 rows are here." in page
+    page = client.get("/manage/astana/registrations?print=1&country=KZ").get_data(as_text=True)
+    assert page.count('<tr class="print-row">') == 3 and "Only the first" not in page
