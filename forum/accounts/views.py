@@ -4,7 +4,8 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum.teams.permissions import is_on_a_team
+from forum.teams.models import Permission
+from forum.teams.permissions import has_permission, is_on_a_team, visible_forums_query
 from forum.accounts import services
 from forum.accounts.forms import ForgotPasswordForm, LanguageForm, LoginForm, ProfileForm, SetPasswordForm
 from forum.db import db
@@ -13,6 +14,17 @@ from forum.extensions import limiter
 from forum.urls import safe_next
 
 bp = Blueprint("accounts", __name__)
+
+
+def _landing(user) -> str:
+    """Where signing in leads (without a ?next=): the forum's overview for whoever is on one forum's team and
+    reviews it, the list of forums for other team members, their own registrations for everyone else."""
+    if not is_on_a_team(user):
+        return url_for("registration.my")
+    forums = db.session.scalars(visible_forums_query(user).limit(2)).all()
+    if len(forums) == 1 and has_permission(user, forums[0], Permission.REVIEW):
+        return url_for("review.dashboard", slug=forums[0].slug)
+    return url_for("forums_manage.index")
 
 
 def _account_key() -> str:
@@ -74,8 +86,7 @@ def login():
         else:
             _signed_in(user, remember=form.remember.data)
             db.session.commit()
-            default = url_for("forums_manage.index") if is_on_a_team(user) else url_for("registration.my")
-            return redirect(safe_next(default))
+            return redirect(safe_next(_landing(user)))
     return render_template("accounts/login.html", form=form), (200 if request.method == "GET" or form.errors == {} else 422)
 
 
@@ -121,7 +132,7 @@ def set_password(token: str):
             _signed_in(user)
             db.session.commit()
             flash(_("Your password is set. You are signed in."), "success")
-            return redirect(url_for("forums_manage.index") if is_on_a_team(user) else url_for("registration.my"))
+            return redirect(_landing(user))
     return render_template("accounts/set_password.html", form=form, user=user), (422 if form.errors else 200)
 
 

@@ -44,7 +44,7 @@ def _save(form: ForumForm, forum: Forum | None):
         else:
             db.session.commit()
             flash(_("Forum saved."), "success")
-            return redirect(url_for("review.registrations", slug=saved.slug))
+            return redirect(url_for("review.dashboard", slug=saved.slug))
     elif request.method == "POST":
         apply_errors(form, services.validate(form.to_input(), forum))
     status = 422 if request.method == "POST" else 200

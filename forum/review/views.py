@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from forum import clock
 from forum.audit import services as audit
 from forum.db import db, writes
 from forum.forms_util import show_error
@@ -19,12 +20,15 @@ from forum.registration import states, waitlist
 from forum.registration.states import state_label
 from forum.registration.views import form_flow
 from forum.registration import services as registration
+from forum.review import dashboard as overview_data
 from forum.review import exporting, queries, services
 from forum.review.forms import BulkForm, CategoryRequestForm, DecisionForm, InvitationForm
 from forum.security import Permission, admin_required, current_forum, forum_permission, team_member_required
 from forum.urls import ascii_int, safe_next
 
 MAX_PAGE = 1_000_000  # far beyond any list; keeps OFFSET = page x size inside 64 bits
+# A printout has every row of the filter, up to this many (about 150 A4 pages); past it the page says so.
+PRINT_MAX_ROWS = 5_000
 
 bp = Blueprint("review", __name__, url_prefix="/manage/<slug>")
 
@@ -46,11 +50,25 @@ def _trail(reg: Registration) -> list:
     return sorted(entries, key=lambda e: (e.at, e.id))
 
 
+@bp.get("/dashboard")
+@bp.get("/")  # registered first, so url_for() gives /manage/<slug>/
+@forum_permission(Permission.REVIEW)
+def dashboard(slug: str):
+    """The forum's landing page for its team: counts per country, sector, category and state, each a link."""
+    forum = _forum(slug)
+    return render_template("review/dashboard.html", forum=forum, o=overview_data.overview(forum))
+
+
 @bp.get("/registrations")
 @forum_permission(Permission.REVIEW)
 def registrations(slug: str):
     forum = _forum(slug)
     f = queries.Filters.from_args(request.args)
+    if request.args.get("print") == "1":
+        total, companies = queries.totals(forum.id, f)
+        return render_template("review/print_registrations.html", forum=forum, filters=f, total=total,
+                               companies=companies, rows=queries.all_rows(forum.id, f, PRINT_MAX_ROWS),
+                               printed_at=clock.now())
     raw = request.args.get("page", "")
     number = ascii_int(raw, maximum=MAX_PAGE) or 1  # nonsense ('abc', '²') is ignored like any other filter
     if raw.isascii() and raw.isdigit() and int(raw) > MAX_PAGE:
@@ -61,7 +79,20 @@ def registrations(slug: str):
         "review/registrations.html", forum=forum, page=page, filters=f, counts=queries.state_counts(forum.id),
         bulk_form=BulkForm(), countries=choices.country_list(), sectors=choices.sector_choices(),
         waitlist_positions=waitlist.positions([forum.id]),
+        companies=queries.totals(forum.id, f)[1],
     )
+
+
+@bp.get("/participants")
+@forum_permission(Permission.REVIEW)
+def participants(slug: str):
+    """The approved delegates by country then name, laid out to print (A4 landscape)."""
+    forum = _forum(slug)
+    f = queries.Filters.from_args(request.args)
+    f.state = ""  # always the approved ones; the other criteria narrow them
+    rows, total = queries.participants(forum.id, f, PRINT_MAX_ROWS)
+    return render_template("review/print_participants.html", forum=forum, filters=f, rows=rows, total=total,
+                           printed_at=clock.now())
 
 
 @bp.post("/registrations/bulk")
@@ -233,7 +264,10 @@ def export(slug: str, fmt: str):
         abort(404)
     f = queries.Filters.from_args(request.args)
     forum_id = forum.id
+    # Labels in the organizer's language, before the commit: after it, finding that language would
+    # reload the user in a transaction of its own.
+    names = exporting.labels()
     exporting.record(forum, f, fmt, by=current_user)
     db.session.commit()  # the audit entry is stored before a byte leaves, and no write lock is held while streaming
-    return Response(stream_with_context(exporting.stream(forum_id, f, fmt)), mimetype=exporting.MIMETYPES[fmt],
+    return Response(stream_with_context(exporting.stream(forum_id, f, fmt, names)), mimetype=exporting.MIMETYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{slug}-registrations.{fmt}"'})

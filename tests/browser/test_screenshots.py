@@ -194,6 +194,21 @@ def cancel_forum(page, site):
     return page.get_by_role("heading", level=1, name=re.compile("^Cancel "))
 
 
+def overview(page, site):
+    page.goto(f"/manage/{site.open_slug}/")
+    expect(page.get_by_role("link", name="Overview")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#by-country-table").get_by_role("rowheader", name="Japan")).to_be_visible()
+    expect(page.get_by_text("1 of 100 places approved (1%)")).to_be_visible()
+    return page.get_by_role("heading", level=1, name="Japan – Central Asia Business Forum 2026")
+
+
+def print_view(page, site):
+    page.goto(f"/manage/{site.open_slug}/registrations?print=1&country=JP")
+    expect(page.get_by_text("Filter: Country: Japan")).to_be_visible()
+    expect(page.get_by_role("button", name="Print")).to_be_visible()
+    return page.get_by_role("heading", level=1, name=re.compile("^Registrations"))
+
+
 PAGES: list[tuple[str, Callable, bool]] = [  # name, how to reach it, as organizer?
     ("home", home, False),
     ("forum", forum_page, False),
@@ -206,6 +221,8 @@ PAGES: list[tuple[str, Callable, bool]] = [  # name, how to reach it, as organiz
     ("invitations", invitations, True),
     ("forum-edit", forum_edit, True),
     ("cancel-forum", cancel_forum, True),
+    ("organizer-overview", overview, True),
+    ("print-view", print_view, True),
 ]
 
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import tempfile
 from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,7 +15,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from forum.audit.models import AuditEntry
-from forum.registration.models import Category, RegState
+from forum.registration.models import Category, RegState, Source
 from forum.review import exporting, exports
 from forum.review import services as review
 from forum.review.exports import HEADER, Record, csv_chunks, neutralise, rows, to_csv, to_xlsx, xlsx_chunks
@@ -26,8 +28,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # --- neutralise ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", [
-    "=HYPERLINK(\"http://evil.example\",\"click\")", "+7 701 123 4567", "-2+3", "@SUM(A1:A9)",
-    "\t=1+1", "\r=1+1", "=",
+    "=HYPERLINK(\"http://evil.example\",\"click\")", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "=",
+    # Not a phone as the export writes one: these a spreadsheet computes (or could).
+    "+998901234567", "+7 701-123-45-67", "+7 (701) 123 4567", "+1 2+3", "+998 90 123 45 67\n=1+1", "+ 998 90",
+    "+998 90 123 45 67 ", "-998 90 123",
 ])
 def test_neutralise_prefixes_what_a_spreadsheet_would_run(value):
     assert neutralise(value) == "'" + value
@@ -35,6 +39,8 @@ def test_neutralise_prefixes_what_a_spreadsheet_would_run(value):
 
 @pytest.mark.parametrize("value", [
     "Иванов Иван", "山田 太郎", "Қасымов Ерлан", "a=b", "O'Brien", "", " =1", "1+1", 42, -5, 3.5, None,
+    # Phone numbers as the export writes them: text no spreadsheet runs, kept without an apostrophe.
+    "+998 90 123 45 67", "+7 701 123 4567", "+81 90 1234 5678", "+1 201 555 0123",
 ])
 def test_neutralise_leaves_ordinary_values_alone(value):
     assert neutralise(value) == value
@@ -43,11 +49,13 @@ def test_neutralise_leaves_ordinary_values_alone(value):
 # --- to_csv / to_xlsx -------------------------------------------------------------------------------
 
 def sample_row(i: int = 1, **over) -> tuple:
-    values = dict(zip(HEADER, (
-        i, "approved", "no", "delegate", "山田 太郎", "YAMADA Taro", "Director", "yamada@example.jp",
-        "+81 90 1234 5678", "ja en", "株式会社テスト", "Test Corp", "JP", "Tokyo", "it",
-        "Қасымова Әлия", "aliya@example.kz", "2026-05-01 09:30",
-    )))
+    cells = (
+        i, "approved", "no", "online", "delegate", "山田 太郎", "YAMADA Taro", "Director", "yamada@example.jp",
+        "+81 90 1234 5678", "ja, en", "株式会社テスト", "Test Corp", "JP", "Tokyo", "it",
+        "Қасымова Әлия", "aliya@example.kz", "2026-05-01 09:30", "",
+    )
+    assert len(cells) == len(HEADER)
+    values = dict(zip(HEADER, cells))
     values.update(over)
     return tuple(values[h] for h in HEADER)
 
@@ -83,9 +91,11 @@ def test_to_csv_starts_with_bom_and_round_trips_unicode():
 
 
 def test_to_csv_neutralises_formulas():
-    [_h, row] = read_csv(to_csv([sample_row(1, **{"Company": "=cmd|' /C calc'!A0", "Phone": "+7 701 123 4567"})]))
+    [_h, row] = read_csv(to_csv([sample_row(1, **{"Company": "=cmd|' /C calc'!A0", "Phone": "+7 701 123 4567",
+                                                  "Position": "+7(701)1234567"})]))
     assert row[HEADER.index("Company")] == "'=cmd|' /C calc'!A0"
-    assert row[HEADER.index("Phone")] == "'+7 701 123 4567"
+    assert row[HEADER.index("Phone")] == "+7 701 123 4567"  # a phone as the export writes it: no apostrophe
+    assert row[HEADER.index("Position")] == "'+7(701)1234567"
     assert row[HEADER.index("Full name")] == "山田 太郎"
 
 
@@ -140,10 +150,11 @@ def test_to_xlsx_has_the_header_row_and_the_values():
     assert header == HEADER
     assert all(cell.font.b for cell in ws[1])
     assert ws.freeze_panes == "A2"  # the header stays in view while scrolling
-    assert first == tuple(neutralise(v) for v in sample_row(7))  # numbers stay numbers, text stays text
+    assert first == tuple(neutralise(v) if v != "" else None for v in sample_row(7))  # numbers stay numbers
     assert first[0] == 7
     assert first[HEADER.index("Full name")] == "山田 太郎"
-    assert first[HEADER.index("Phone")] == "'+81 90 1234 5678"
+    assert first[HEADER.index("Phone")] == "+81 90 1234 5678"
+    assert ws.cell(row=2, column=HEADER.index("Phone") + 1).data_type == "s"  # text, never a number
     assert second[HEADER.index("Full name")] == "Қасымов Ерлан"
     assert second[HEADER.index("Company")] == "'=1+1"
     assert ws.cell(row=3, column=HEADER.index("Company") + 1).data_type == "s"  # text, not a formula
@@ -181,23 +192,49 @@ def test_to_xlsx_turns_exactly_openpyxls_illegal_characters_into_spaces_before_n
 
 def test_rows_turns_a_record_into_the_cells_of_the_header():
     record = Record(
-        id=5, state=RegState.WAITLISTED, is_late=True, category=Category.SPEAKER, full_name="Oʻrinboyev Gʻayrat",
-        latin_name="ORINBOYEV Gayrat", position="CEO", email="g@example.uz", phone="+998 90 123 45 67",
-        languages=["uz", "ru"], legal_name="«Oʻzbek Savdo» MChJ", name_en="Uzbek Trade LLC", country="UZ",
-        city="Toshkent", sector="trade", contact_name="Қасымова Әлия", contact_email="aliya@example.kz",
-        created_at=datetime(2026, 5, 1, 9, 30, 59, tzinfo=timezone.utc),
+        id=5, state=RegState.WAITLISTED, is_late=True, source=Source.LATE_REQUEST, category=Category.SPEAKER,
+        full_name="Oʻrinboyev Gʻayrat", latin_name="ORINBOYEV Gayrat", position="CEO", email="g@example.uz",
+        phone="+998901234567", languages=["uz", "ru"], legal_name="«Oʻzbek Savdo» MChJ", name_en="Uzbek Trade LLC",
+        country="UZ", city="Toshkent", sector="trade", contact_name="Қасымова Әлия", contact_email="aliya@example.kz",
+        created_at=datetime(2026, 5, 1, 9, 30, 59, tzinfo=timezone.utc), decision_reason="",
     )
-    [row] = rows([record])
+    [row] = rows([record])  # without labels: the codes
     assert dict(zip(HEADER, row)) == {
-        "ID": 5, "State": "waitlisted", "Late": "yes", "Category": "speaker", "Full name": "Oʻrinboyev Gʻayrat",
-        "Name (Latin)": "ORINBOYEV Gayrat", "Position": "CEO", "E-mail": "g@example.uz",
-        "Phone": "+998 90 123 45 67", "Languages": "uz ru", "Company": "«Oʻzbek Savdo» MChJ",
-        "Company (English)": "Uzbek Trade LLC", "Country": "UZ", "City": "Toshkent", "Sector": "trade",
-        "Contact person": "Қасымова Әлия", "Contact e-mail": "aliya@example.kz", "Registered (UTC)": "2026-05-01 09:30",
+        "ID": 5, "State": "waitlisted", "Late": "yes", "Source": "late_request", "Category": "speaker",
+        "Full name": "Oʻrinboyev Gʻayrat", "Name (Latin)": "ORINBOYEV Gayrat", "Position": "CEO",
+        "E-mail": "g@example.uz", "Phone": "+998 90 123 45 67", "Languages": "uz, ru",
+        "Company": "«Oʻzbek Savdo» MChJ", "Company (English)": "Uzbek Trade LLC", "Country": "UZ", "City": "Toshkent",
+        "Sector": "trade", "Contact person": "Қасымова Әлия", "Contact e-mail": "aliya@example.kz",
+        "Registered (UTC)": "2026-05-01 09:30", "Rejection reason": "",
     }
     [row] = rows([record._replace(is_late=False, languages=None)])
     assert row[HEADER.index("Late")] == "no"
     assert row[HEADER.index("Languages")] == ""
+
+
+def test_the_rejection_reason_is_written_for_a_rejected_delegate_only():
+    base = Record(1, RegState.REJECTED, False, Source.ONLINE, Category.DELEGATE, "A", "A", "", "a@example.kz", "",
+                  [], "Co", "Co", "KZ", "Astana", "it", "C", "c@example.kz", datetime(2026, 5, 1, tzinfo=timezone.utc),
+                  "Duplicate of registration 12")
+    [rejected, approved_after] = rows([base, base._replace(state=RegState.APPROVED)])
+    assert rejected[HEADER.index("Rejection reason")] == "Duplicate of registration 12"
+    # A reason given for another decision (a capacity override, say) is not a rejection reason.
+    assert approved_after[HEADER.index("Rejection reason")] == ""
+
+
+@pytest.mark.parametrize("stored, written", [
+    ("+998901234567", "+998 90 123 45 67"),
+    ("+77011234567", "+7 701 123 4567"),
+    ("+819012345678", "+81 90 1234 5678"),  # Japan groups with hyphens: spaces here
+    ("+12015550123", "+1 201 555 0123"),
+    ("+996555123456", "+996 555 123 456"),
+    ("", ""),
+    ("not a number", "not a number"),  # stored before phones were checked: as it is (and neutralised if need be)
+])
+def test_phone_text_groups_the_number_with_spaces_only(stored, written):
+    assert exports.phone_text(stored) == written
+    if written.startswith("+"):
+        assert exports.PHONE_TEXT.fullmatch(written) and neutralise(written) == written
 
 
 def _rows_that_must_not_all_be_read(limit: int):
@@ -298,8 +335,10 @@ def test_organizer_downloads_all_registrations_of_the_forum_as_csv(client, login
     assert tuple(header) == HEADER
     assert names(rows_) == {"Қасымов Ерлан", "Иванов Иван Петрович", "山田 花子"}  # not the other forum's
     by_name = {r[HEADER.index("Full name")]: r for r in rows_}
-    assert by_name["Қасымов Ерлан"][HEADER.index("State")] == "approved"
-    assert by_name["山田 花子"][HEADER.index("State")] == "rejected"
+    assert by_name["Қасымов Ерлан"][HEADER.index("State")] == "Approved"
+    assert by_name["山田 花子"][HEADER.index("State")] == "Rejected"
+    assert by_name["山田 花子"][HEADER.index("Rejection reason")] == "Duplicate"
+    assert by_name["Қасымов Ерлан"][HEADER.index("Rejection reason")] == ""
     assert by_name["Иванов Иван Петрович"][HEADER.index("Company")] == "'=HYPERLINK(\"http://evil.example\")"
     assert by_name["Иванов Иван Петрович"][HEADER.index("ID")] == str(listing["pending"].id)
 
@@ -343,7 +382,7 @@ def test_organizer_downloads_xlsx_with_filters(client, login, listing):
     assert row[HEADER.index("Full name")] == "Иванов Иван Петрович"
     assert row[HEADER.index("Name (Latin)")] == "IVANOV Ivan"
     assert row[HEADER.index("E-mail")] == "ivanov@example.ru"
-    assert row[HEADER.index("State")] == "pending"
+    assert row[HEADER.index("State")] == "Pending"
     assert row[HEADER.index("Company")] == "'=HYPERLINK(\"http://evil.example\")"
 
 
@@ -550,3 +589,177 @@ def test_the_export_takes_the_write_lock_for_its_audit_entry_and_streams_without
         event.remove(db.engine, "before_cursor_execute", seen)
     assert begins_export == ["BEGIN IMMEDIATE", "BEGIN"]
     assert begins == ["BEGIN"]  # an ordinary page reads without the lock
+
+
+# --- labels in the organizer's language, phones, the sheet's layout --------------------------------
+
+LABELLED = {
+    # lang: (header cells, then the approved Kazakh delegate's cells), as an organizer reads them
+    "en": ({"State": "State", "Country": "Country", "Company": "Company", "Phone": "Phone",
+            "Rejection reason": "Rejection reason"},
+           {"State": "Approved", "Country": "Kazakhstan", "Category": "Delegate", "Sector": "Energy, oil and gas",
+            "Languages": "Japanese, English", "Late": "No", "Source": "Online form"}),
+    "ja": ({"State": "ステータス", "Country": "国", "Company": "企業", "Phone": "電話番号"},
+           {"State": "承認済み", "Country": "カザフスタン", "Category": "参加者", "Sector": "エネルギー・石油・ガス",
+            "Languages": "日本語, 英語"}),
+    "ru": ({"State": "Статус", "Country": "Страна", "Company": "Компания", "Phone": "Телефон"},
+           {"State": "Одобрено", "Country": "Казахстан", "Category": "Делегат", "Sector": "Энергетика, нефть и газ",
+            "Languages": "Японский, Английский"}),
+}
+
+
+@pytest.fixture()
+def labelled(db):
+    forum = f.forum(slug="labels")
+    org = f.organizer()
+    kz = f.registration_(forum, country="KZ", sector="energy", delegates=[f.delegate_input(
+        full_name="Қасымов Ерлан", latin_name="KASSYMOV Yerlan", phone="+998 90 123 45 67", languages=["ja", "en"])])
+    rejected = f.registration_(forum, country="JP", delegates=[f.delegate_input(full_name="山田 花子")])
+    review.decide(kz, "approve", by=org)
+    review.decide(rejected, "reject", by=org, reason="Registered twice: see the other entry")
+    db.session.commit()
+    return dict(org=org, kz=kz, rejected=rejected)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("lang", ["en", "ja", "ru"])
+def test_codes_and_the_header_are_written_in_the_organizers_language(client, login, labelled, lang, fmt):
+    from flask_babel import force_locale
+
+    org = labelled["org"]
+    org.language = lang
+    login(org)
+    header, *rows_ = READ[fmt](client.get(f"/manage/labels/registrations.{fmt}").data)
+    with force_locale(lang):
+        expected = exporting.labels()
+    assert tuple(header) == tuple(expected.header)
+    want_header, want_row = LABELLED[lang]
+    for column, label in want_header.items():
+        assert header[HEADER.index(column)] == label, column
+    [row] = [r for r in rows_ if r[HEADER.index("Full name")] == "Қасымов Ерлан"]
+    for column, label in want_row.items():
+        assert row[HEADER.index(column)] == label, column
+    assert row[HEADER.index("Source")] == expected.sources["online"]
+    assert row[HEADER.index("Late")] == expected.no
+    # What is not a code stays as typed; the phone is the number, grouped, with no apostrophe.
+    assert row[HEADER.index("Full name")] == "Қасымов Ерлан"
+    assert row[HEADER.index("Phone")] == "+998 90 123 45 67"
+    [rej] = [r for r in rows_ if r[HEADER.index("Full name")] == "山田 花子"]
+    assert rej[HEADER.index("Rejection reason")] == "Registered twice: see the other entry"
+    assert rej[HEADER.index("State")] == expected.states["rejected"]
+
+
+def test_every_code_has_a_label():
+    """A new state, source or column without a label would reach the organizer's file as its code or in English."""
+    from forum.registration.models import Source
+
+    assert set(exporting.SOURCE_LABELS) == set(Source)
+    assert set(exporting.HEADER_LABELS) == set(HEADER)
+
+
+def sheet_parts(body: bytes):
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(body)) as zf:
+        return ET.fromstring(zf.read("xl/worksheets/sheet1.xml")), ET.fromstring(zf.read("xl/workbook.xml"))
+
+
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+def test_the_xlsx_has_fitted_column_widths_an_autofilter_a_frozen_header_and_phones_as_text(client, login, db):
+    forum = f.forum(slug="layout")
+    long_company = "Товарищество с ограниченной ответственностью «" + "Қазақстан-Жапония " * 12 + "»"
+    f.registration_(forum, legal_name=long_company, delegates=[f.delegate_input(
+        full_name="髙橋 一郎 髙橋 一郎", latin_name="TAKAHASHI Ichiro", phone="+7 701 123 4567", position="")])
+    f.registration_(forum, delegates=[f.delegate_input(full_name="Ли", phone="+81 90 1234 5678")])
+    login(f.organizer())
+    body = client.get("/manage/layout/registrations.xlsx").data
+    sheet, workbook = sheet_parts(body)
+    widths = {int(c.get("min")): float(c.get("width")) for c in sheet.find("m:cols", NS)}
+    col = {name: i + 1 for i, name in enumerate(HEADER)}
+    assert len(widths) == len(HEADER)
+    # Fitted to what is in the column: 9 CJK characters and a space take 18 + 1 widths (+2 padding) ...
+    assert widths[col["Full name"]] == 21
+    assert widths[col["Phone"]] == len("+81 90 1234 5678") + 2
+    assert widths[col["ID"]] == 6  # ... at least the minimum, for a narrow column ...
+    assert widths[col["Position"]] == len("Position") + 2  # ... the header when the cells are narrower ...
+    assert widths[col["Company"]] == 60  # ... and capped for a long one.
+    assert sheet.find("m:autoFilter", NS).get("ref") == f"A1:T3"  # over the header row and both rows
+    assert len(HEADER) == 20
+    pane = sheet.find("m:sheetViews/m:sheetView/m:pane", NS)
+    assert (pane.get("ySplit"), pane.get("state"), pane.get("topLeftCell")) == ("1", "frozen", "A2")
+    name = workbook.find("m:definedNames/m:definedName", NS)
+    assert (name.get("name"), name.text) == ("_xlnm._FilterDatabase", "'Registrations'!$A$1:$T$3")
+    phones = [c for c in sheet.iter("{%s}c" % NS["m"]) if c.get("r")[:-1] == "J" and c.get("r") != "J1"]
+    assert [(c.get("t"), "".join(c.itertext())) for c in phones] == [
+        ("inlineStr", "+81 90 1234 5678"), ("inlineStr", "+7 701 123 4567")]  # text, never a number
+
+
+def _libreoffice_cells(tmp_path, source: Path, infilter: str | None = None) -> list[list[tuple[str, str]]]:
+    """The first sheet as LibreOffice reads `source`: rows of (value type, text) per cell."""
+    import shutil
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    if shutil.which("soffice") is None:
+        if os.environ.get("FORUM_REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail("FORUM_REQUIRE_LIBREOFFICE=1 but soffice is not installed "
+                        "(apt-get install libreoffice-calc-nogui)", pytrace=False)
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+    out = tmp_path / "out"
+    cmd = ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile"]
+    if infilter:
+        cmd.append(f"--infilter={infilter}")
+    subprocess.run(cmd + ["--convert-to", "fods", "--outdir", str(out), str(source)], check=True,
+                   capture_output=True, timeout=120)
+    ns = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+          "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+          "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0"}
+    root = ET.parse(out / (source.stem + ".fods")).getroot()
+    sheet = root.find(".//table:table", ns)
+    rows_ = []
+    for row in sheet.findall("table:table-row", ns):
+        cells = []
+        for cell in row.findall("table:table-cell", ns):
+            kind = cell.get(f"{{{ns['office']}}}value-type") or ""
+            if cell.get(f"{{{ns['table']}}}formula"):
+                kind = "formula"
+            text = "\n".join("".join(p.itertext()) for p in cell.findall("text:p", ns))
+            repeat = int(cell.get(f"{{{ns['table']}}}number-columns-repeated", "1"))
+            cells.extend([(kind, text)] * min(repeat, 50))
+        if any(text for _kind, text in cells):  # LibreOffice writes the sheet's empty rows too
+            rows_.append(cells)
+    return rows_
+
+
+PHONES = ["+998 90 123 45 67", "+7 701 123 4567", "+81 90 1234 5678", "+1 201 555 0123"]
+# LibreOffice's CSV import with "Evaluate formulas" on (the 13th option): the strictest reader here.
+CSV_EVALUATING = "Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1,true"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_libreoffice_reads_phones_as_text_without_an_apostrophe_and_runs_no_formula(tmp_path, fmt):
+    data = [sample_row(i, **{"Phone": phone, "Company": "=1+1", "City": "@SUM(1;2)", "Position": "-2+3"})
+            for i, phone in enumerate(PHONES, 1)]
+    path = tmp_path / f"r.{fmt}"
+    path.write_bytes(to_csv(data) if fmt == "csv" else to_xlsx(data))
+    header, *got = _libreoffice_cells(tmp_path, path, CSV_EVALUATING if fmt == "csv" else None)
+    assert [text for _kind, text in header[:len(HEADER)]] == list(HEADER)
+    phone, company, city, position = (HEADER.index(c) for c in ("Phone", "Company", "City", "Position"))
+    assert [r[phone] for r in got] == [("string", p) for p in PHONES]
+    for r in got:
+        assert r[company] == ("string", "'=1+1")  # neutralised: text, never computed
+        assert r[city] == ("string", "'@SUM(1;2)")
+        assert r[position] == ("string", "'-2+3")
+        assert not any(kind == "formula" for kind, _text in r)
+
+
+def test_without_neutralising_libreoffice_would_run_the_formula(tmp_path):
+    """The check above can fail: the same reader computes a formula cell that is not neutralised."""
+    path = tmp_path / "raw.csv"
+    path.write_bytes(b'"a","b"\r\n"=1+1","+998 90 123 45 67"\r\n')
+    _header, row = _libreoffice_cells(tmp_path, path, CSV_EVALUATING)
+    assert row[0] == ("formula", "2")
+    assert row[1] == ("string", "+998 90 123 45 67")

@@ -21,6 +21,11 @@
     });
   });
 
+  // <button data-print>: the browser's print dialog (the print views of the organizer's lists).
+  document.querySelectorAll('[data-print]').forEach(function (button) {
+    button.addEventListener('click', function () { window.print(); });
+  });
+
   // A checkbox #select-all ticks or clears every .row-check on the page (the review list).
   const all = document.getElementById('select-all');
   if (all) {
