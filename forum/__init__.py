@@ -119,10 +119,11 @@ def _register_blueprints(app: Flask) -> None:
     from forum.forums.views import bp as forums_bp
     from forum.forums.manage_views import bp as forums_manage_bp
     from forum.notifications.views import bp as mail_bp
+    from forum.organisations.views import bp as organisations_bp
     from forum.registration.views import bp as registration_bp
     from forum.review.views import bp as review_bp
 
-    for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp):
+    for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, organisations_bp):
         app.register_blueprint(bp)
 
 
