@@ -39,9 +39,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    from forum.urls import IdConverter
+    from forum.urls import IdConverter, PublicIdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    app.url_map.converters["pid"] = PublicIdConverter
     _init_extensions(app)
     _register_blueprints(app)
     _retry_views(app)

@@ -130,9 +130,8 @@ def register(slug: str):
     response, company = form_flow(forum, source, template="registration/form.html")
     if company is None:
         return response
-    session.setdefault("submitted", [])
-    session["submitted"] = (session["submitted"] + [company.id])[-20:]
-    return redirect(url_for(".done", slug=forum.slug, company_id=company.id))
+    _remember_submitted(company)
+    return redirect(url_for(".done", slug=forum.slug, company_pid=company.public_id))
 
 
 @bp.get("/forums/<slug>/register/received")
@@ -163,15 +162,20 @@ def dispute(token: str):
         (400 if request.method == "POST" else 200)
 
 
-@bp.get("/forums/<slug>/register/done/<int:company_id>")
-def done(slug: str, company_id: int):
-    submitted_here = company_id in session.get("submitted", [])
+def _remember_submitted(company: CompanyRegistration) -> None:
+    """This browser submitted it: it may see the confirmation page without signing in."""
+    session["submitted"] = ([p for p in session.get("submitted", []) if isinstance(p, str)] + [company.public_id])[-20:]
+
+
+@bp.get("/forums/<slug>/register/done/<pid:company_pid>")
+def done(slug: str, company_pid: str):
+    submitted_here = company_pid in session.get("submitted", [])
     if not submitted_here and not current_user.is_authenticated:
         # Opened on another device (a link sent to oneself): sign in, then come back here. Asked
         # before looking the id up, so that the answer does not tell which ids exist.
         flash(_("Sign in with the contact person's e-mail to see this registration."), "info")
         return redirect(url_for("accounts.login", next=request.path))
-    company = db.get_or_404(CompanyRegistration, company_id)
+    company = services.company_by_public_id(company_pid) or abort(404)
     # Only the browser that submitted it (or its contact person / an organizer) sees this page.
     if company.forum.slug != slug or not (submitted_here or services.can_view_company(current_user, company)):
         abort(404)
@@ -187,8 +191,8 @@ def invitation(token: str):
     response, company = form_flow(forum, Source.INVITATION, template="registration/form.html", invitation=inv)
     if company is None:
         return response
-    session["submitted"] = (session.get("submitted", []) + [company.id])[-20:]
-    return redirect(url_for(".done", slug=forum.slug, company_id=company.id))
+    _remember_submitted(company)
+    return redirect(url_for(".done", slug=forum.slug, company_pid=company.public_id))
 
 
 @bp.get("/my")
@@ -201,20 +205,20 @@ def my():
     )
 
 
-@bp.get("/my/companies/<int:company_id>")
+@bp.get("/my/companies/<pid:company_pid>")
 @login_required
-def company(company_id: int):
-    company = db.get_or_404(CompanyRegistration, company_id)
-    if not services.can_view_company(current_user, company):
+def company(company_pid: str):
+    company = services.company_by_public_id(company_pid)
+    if company is None or not services.can_view_company(current_user, company):
         abort(404)  # not 403: do not confirm that the id exists
     return render_template("registration/company.html", company=company, forum=company.forum)
 
 
-@bp.post("/my/registrations/<int:reg_id>/withdraw")
+@bp.post("/my/registrations/<pid:reg_pid>/withdraw")
 @login_required
-def withdraw(reg_id: int):
-    reg = db.get_or_404(Registration, reg_id)
-    if not services.can_view_registration(current_user, reg):
+def withdraw(reg_pid: str):
+    reg = services.registration_by_public_id(reg_pid)
+    if reg is None or not services.can_view_registration(current_user, reg):
         abort(404)
     form = WithdrawForm()
     if not form.validate():
@@ -227,5 +231,5 @@ def withdraw(reg_id: int):
         db.session.commit()
         flash(_("%(name)s has been withdrawn.", name=reg.full_name), "success")
     if reg.company.contact_user_id == current_user.id:
-        return redirect(url_for(".company", company_id=reg.company_id))
+        return redirect(url_for(".company", company_pid=reg.company.public_id))
     return redirect(url_for(".my"))
