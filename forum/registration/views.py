@@ -11,7 +11,7 @@ from forum.extensions import limiter
 from forum.forms_util import apply_errors, show_error
 from forum.forums import services as forums
 from forum.forums.models import Forum
-from forum.registration import abuse, disputes, services
+from forum.registration import abuse, disputes, prefill, services
 from forum.registration.forms import DisputeForm, RegistrationForm, WithdrawForm, delegate_formdata, with_delegate_removed
 from forum.registration.models import CompanyRegistration, LateInvitation, Registration, Source
 from forum.registration.services import MAX_DELEGATES, SubmissionError
@@ -41,11 +41,12 @@ def _public_forum(slug: str) -> Forum:
 
 
 def form_flow(forum: Forum, source: Source, *, template: str, invitation: LateInvitation | None = None,
-              **context):
+              initial: dict | None = None, **context):
     """GET shows the form; 'add/remove delegate' re-render it with nothing lost; submit saves or shows errors.
 
-    `source` is what services.entry_kind() said this submission is. Returns (response, company):
-    company is set once saved and committed.
+    `source` is what services.entry_kind() said this submission is; `initial` fills the form on GET (an earlier
+    registration to start from, registration.prefill). Returns (response, company): company is set once
+    saved and committed.
     """
     late = services.needs_late_reason(source)
     manual = source is Source.MANUAL
@@ -56,7 +57,7 @@ def form_flow(forum: Forum, source: Source, *, template: str, invitation: LateIn
         if index is None:
             abort(400)  # only a crafted form sends anything but the button's own number
         formdata, n_delegates = delegate_formdata(with_delegate_removed(formdata, index))
-    form = RegistrationForm(formdata=formdata, late=late)
+    form = RegistrationForm(formdata=formdata, late=late, data=initial if formdata is None else None)
     # An organizer enters any category; the public form offers the forum's public ones.
     categories = None if manual else services.public_categories(forum)
     form.offer_categories(categories)
@@ -127,7 +128,21 @@ def register(slug: str):
         source, _late = services.entry_kind(forum)
     except DomainError:
         return render_template("registration/unavailable.html", forum=forum), 409 if request.method == "POST" else 200
-    response, company = form_flow(forum, source, template="registration/form.html")
+    # A returning contact person may start from an earlier registration (?from=<its public id>).
+    start_from, initial = None, None
+    if request.args.get("from") is not None:
+        if not current_user.is_authenticated:
+            if request.method == "GET":
+                flash(_("Sign in to start from your earlier registration."), "info")
+                return redirect(url_for("accounts.login", next=request.full_path))
+        else:
+            try:
+                start_from = prefill.source_for(current_user, request.args.get("from"))
+            except DomainError:
+                abort(404)
+            initial = prefill.initial_data(start_from, forum, max_delegates=MAX_DELEGATES)
+    response, company = form_flow(forum, source, template="registration/form.html", initial=initial,
+                                  start_from=start_from, start_choices=prefill.sources(current_user, forum))
     if company is None:
         return response
     _remember_submitted(company)
