@@ -8,7 +8,7 @@ Two submissions of the same new organisation at the same moment (for two forums)
 each created it. A unique index over the live rows (not merged away, a name that folds to something) lets
 only one of them in; the other links to it (organisations.services.find_or_create).
 
-Data: live organisations that already share a country and a folded name are the duplicates the index
+Data: the folded names are recomputed (organisations.keys knows more legal forms). Live organisations that share a country and a folded name are the duplicates the index
 forbids. Each is merged into the oldest of its group, as an organizer's merge would: its company
 registrations move over, it keeps its row with merged_into_id set, and the audit log says so.
 """
@@ -57,8 +57,20 @@ def _merge_existing_duplicates(conn, column: str) -> None:
                 for subject in (keep, other)])
 
 
+def _recompute_keys(conn) -> None:
+    """organisations.keys now also knows Kazakh, Kyrgyz, Tajik and Turkmen legal forms, and drops them only at a
+    name's ends: the stored keys follow, so that the duplicates this reveals are merged below."""
+    from forum.organisations import keys
+
+    for org_id, legal_name, name_en in conn.execute(sa.text(
+            "SELECT id, legal_name, name_en FROM organisations ORDER BY id")).all():
+        conn.execute(sa.text("UPDATE organisations SET name_key = :lk, name_en_key = :ek WHERE id = :id"),
+                     {"lk": keys.name_key(legal_name), "ek": keys.name_key(name_en), "id": org_id})
+
+
 def upgrade():
     conn = op.get_bind()
+    _recompute_keys(conn)
     _merge_existing_duplicates(conn, "name_key")
     _merge_existing_duplicates(conn, "name_en_key")
     # SQLite adds a CHECK by copying the table; migrations run with foreign keys off (migrations/env.py), so the

@@ -17,8 +17,21 @@ def _register(forum, **kw):
     return f.company(forum, 1, **kw)
 
 
+@pytest.mark.parametrize("name, key", [
+    ("ТОО «Қазақ Ойл»", "казак ойл"), ("«Қазақ Ойл» ЖШС", "казак ойл"), ("Kazakh Oil, LLP", "kazakh oil"),
+    ("АО «Казахтелеком»", "казахтелеком"), ("«Қазақтелеком» АҚ", "казактелеком"),
+    ("«Ақ Жол» АҚ", "ак жол"),  # Ақ is a word of the name; АҚ at the end is the legal form
+    ("ҶДММ «Помир Агро»", "помир агро"), ("«Ala-Too Agro» ЖЧК", "ala too agro"), ("«Altyn Gala» HJ", "altyn gala"),
+    ("Sakura Shoji Co., Ltd.", "sakura shoji"), ("株式会社さくら商事", "さくら商事"), ("さくら商事株式会社", "さくら商事"),
+    ("The Company Store", "the company store"), ("ТОО", ""), ("", ""),
+])
+def test_name_keys_drop_legal_forms_at_the_ends_in_every_forum_country(name, key):
+    assert keys.name_key(name) == key
+
+
 @pytest.mark.parametrize("first, second", [
     (("ТОО «Қазақ Ойл»", "Kazakh Oil LLP"), ("Казак Ойл ТОО", "KAZAKH OIL, LLP")),  # Kazakh letters, legal forms
+    (("«Қазақ Ойл» ЖШС", "Qazaq Oil"), ("ТОО «Казак Ойл»", "Kazak Oil LLP")),  # Kazakh and Russian legal forms
     (("株式会社さくら商事", "Sakura Shoji Co., Ltd."), ("さくら商事 株式会社", "Sakura Shoji")),  # 株式会社 glued on
     (("Oʻzbekiston Temir Yoʻllari AJ", "Uzbek Railways"), ("O'zbekiston temir yo`llari", "Uzbekistan Railways JSC")),
     (("ＡＢＣ Ｔｒａｄｉｎｇ", "ABC Trading"), ("abc trading ltd", "A.B.C. Trading")),  # full width
