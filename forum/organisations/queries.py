@@ -186,7 +186,8 @@ def possible_duplicates() -> list[Pair]:
             for j, y in ordered[n + 1:]:
                 if i != j and _one_edit(x, y):
                     add(i, j, "spelling")
-    return [Pair(a, b, reason) for (a, b), reason in sorted(found.items())]
+    # Newest first: a duplicate that a registration has just created is at the top.
+    return [Pair(a, b, reason) for (a, b), reason in sorted(found.items(), key=lambda p: (-p[0][1], -p[0][0]))]
 
 
 def load(ids: set[int]) -> dict[int, Organisation]:

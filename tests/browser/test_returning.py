@@ -128,7 +128,7 @@ def test_an_administrator_merges_two_spellings_of_one_organisation(page, new_pag
         forums = {s: db.session.scalar(sa.select(Forum).where(Forum.slug == s)) for s in (one, two)}
         keep = factories.company(forums[one], 2, legal_name="«Бәйтерек Холдинг» АҚ", name_en="Baiterek Holding JSC",
                                  country="KZ", website="baiterek-holding.example")
-        away = factories.company(forums[two], 1, legal_name="Байтерек Холдинг", name_en="Baiterek Holdings",
+        away = factories.company(forums[two], 1, legal_name="Байтерек Холдингс", name_en="Baiterek Holdings",
                                  country="KZ", website="baiterek.example")
         return keep.organisation_id, away.organisation_id
 

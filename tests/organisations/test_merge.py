@@ -208,6 +208,7 @@ def test_possible_duplicates_are_the_pairs_the_keys_missed(db):
     }
     merging.merge(spelling_a, spelling_b, by=f.organizer())
     assert (spelling_a, spelling_b) not in {(p.a, p.b) for p in queries.possible_duplicates()}
+    assert [p.b for p in queries.possible_duplicates()] == [web_b, swap_b, spaces_b]  # newest first
 
 
 def test_one_edit_is_exactly_one_edit():
