@@ -26,15 +26,16 @@ ROUNDS = 5
 def test_the_same_new_organisation_submitted_for_several_forums_at_once_is_one_organisation(app, pg):  # noqa: F811
     from forum.registration import services
 
-    spellings = [("ТОО «Қазақ Ойл»", "Kazakh Oil LLP"), ("Казак Ойл ТОО", "KAZAKH OIL, LLP"),
-                 ("ТОО Қазақ Ойл", "Kazakh Oil"), ("Қазақ Ойл", "Kazakh Oil LLP")]
+    # Four spellings of one company (every one of them shares its folded names with every other).
+    spellings = [("ТОО «Қазақ Ойл {r}»", "Kazakh Oil {r} LLP"), ("Казак Ойл {r} ТОО", "KAZAKH OIL {r}, LLP"),
+                 ("«Қазақ Ойл {r}» ЖШС", "Kazakh Oil {r}"), ("Қазақ Ойл {r}", "Kazakh Oil {r} LLP")]
     for round_ in range(ROUNDS):
         n = len(spellings)
         forum_ids = [f.forum(capacity=100).id for _ in range(n)]  # one forum each: no forum lock serialises them
         inputs = []
         for legal, en in spellings:
             data = f.company_input(1, country="KZ", city="Atyrau", sector="energy")
-            data.legal_name, data.name_en = f"{legal} {round_}", f"{en} {round_}"
+            data.legal_name, data.name_en = legal.format(r=round_), en.format(r=round_)
             inputs.append(data)
         _release(pg)
         barrier = threading.Barrier(n)
