@@ -39,9 +39,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    from forum.urls import IdConverter
+    from forum.urls import IdConverter, PublicIdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    app.url_map.converters["pid"] = PublicIdConverter
     _init_extensions(app)
     _register_blueprints(app)
     _retry_views(app)
@@ -119,11 +120,13 @@ def _register_blueprints(app: Flask) -> None:
     from forum.forums.views import bp as forums_bp
     from forum.forums.manage_views import bp as forums_manage_bp
     from forum.notifications.views import bp as mail_bp
+    from forum.organisations.views import bp as organisations_bp
     from forum.registration.correction_views import bp as corrections_bp
     from forum.registration.views import bp as registration_bp
     from forum.review.views import bp as review_bp
 
-    for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp):
+    for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp,
+               organisations_bp):
         app.register_blueprint(bp)
 
 

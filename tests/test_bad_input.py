@@ -57,7 +57,7 @@ def test_ids_beyond_the_id_columns_or_in_other_digits_are_not_found(app, client,
     org = f.organizer()
     login(org)
     for url in (f"/manage/astana/registrations/{raw}", f"/my/companies/{raw}",
-                f"/forums/astana/register/done/{raw}"):
+                f"/forums/astana/register/done/{raw}", f"/my/companies/{reg.company.public_id}{raw}"):
         assert client.get(url).status_code == 404, url
     assert client.get(f"/manage/astana/registrations/{MAX_ID}").status_code == 404  # the largest id: looked up, none
     assert client.get(f"/manage/astana/registrations/{reg.id}").status_code == 200
@@ -66,6 +66,7 @@ def test_ids_beyond_the_id_columns_or_in_other_digits_are_not_found(app, client,
 def test_posting_to_an_id_beyond_the_id_columns_is_not_found(app, client, db, login, post):
     login(f.user())
     assert post("/my/registrations/9223372036854775808/withdraw", {}).status_code == 404
+    assert post("/my/registrations/00000000-0000-4000-8000-00000000000²/withdraw", {}).status_code == 404
 
 
 def test_ascii_int_is_strict():

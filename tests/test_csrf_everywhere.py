@@ -4,7 +4,8 @@ import pytest
 
 from tests import factories as f
 
-SAMPLE = {"int": "1", "default": "sample", "string": "sample", "path": "sample"}
+SAMPLE = {"int": "1", "default": "sample", "string": "sample", "path": "sample",
+          "publicid": "00000000-0000-4000-8000-000000000000"}
 
 
 def post_routes(app):

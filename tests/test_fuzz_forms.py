@@ -113,7 +113,8 @@ def _world():
     delegate = accounts.find_by_email(company.delegates[0].email)
     world = {"org": org, "org_id": org.id, "forum_id": forum.id, "reg_id": company.delegates[0].id,
              "company_id": company.id, "delegate_id": delegate.id, "email": delegate.email,
-             "reg_public_id": company.delegates[0].public_id, "company_public_id": company.public_id}
+             "reg_public_id": company.delegates[0].public_id, "company_public_id": company.public_id,
+             "reg_pid": company.delegates[0].public_id, "company_pid": company.public_id}
     _db.session.commit()
     return world
 
@@ -138,7 +139,8 @@ def _url_for(app, endpoint: str, world: dict) -> str:
         elif arg == "public_id":
             values[arg] = world["company_public_id" if "company" in endpoint else "reg_public_id"]
         else:
-            values[arg] = {"slug": "astana", "reg_id": world["reg_id"], "company_id": world["company_id"]}.get(arg, 1)
+            values[arg] = {"slug": "astana", "reg_id": world["reg_id"], "company_id": world["company_id"],
+                           "reg_pid": world["reg_pid"], "company_pid": world["company_pid"]}.get(arg, 1)
     with app.test_request_context():
         return url_for(endpoint, **values)
 

@@ -50,7 +50,7 @@ def test_pages_are_not_stored_but_static_files_are_cached(client, db, login):
     login(f.organizer())
     pages = ["/", "/my", "/manage/", f"/manage/{forum.slug}/registrations",
              f"/manage/{forum.slug}/registrations.csv", f"/manage/{forum.slug}/registrations.xlsx",
-             f"/forums/{forum.slug}/register/done/{company.id}"]
+             f"/forums/{forum.slug}/register/done/{company.public_id}"]
     for path in pages:
         r = client.get(path)
         assert r.status_code == 200, path
@@ -62,8 +62,8 @@ def test_the_registration_confirmation_is_not_stored_for_an_anonymous_visitor(cl
     forum = f.forum()
     company = f.company(forum)
     with client.session_transaction() as s:
-        s["submitted"] = [company.id]  # as the browser that submitted the form has it
-    r = client.get(f"/forums/{forum.slug}/register/done/{company.id}")
+        s["submitted"] = [company.public_id]  # as the browser that submitted the form has it
+    r = client.get(f"/forums/{forum.slug}/register/done/{company.public_id}")
     assert r.status_code == 200 and company.contact_email in r.get_data(as_text=True)
     assert r.headers["Cache-Control"] == "no-store"
 

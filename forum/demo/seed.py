@@ -65,20 +65,25 @@ class Login:
     password: str
 
 
-ADMIN, ORGANIZER, STAFF, DELEGATE = "admin", "organizer", "staff", "delegate"
+ADMIN, ORGANIZER, STAFF, DELEGATE, CONTACT = "admin", "organizer", "staff", "delegate", "contact"
 LOGINS = (
     Login("organizer@example.org", "Aigerim Sarsenbayeva", ADMIN, "organizer-demo-2024"),
     Login("tashkent@example.org", "Dilnoza Yusupova", ORGANIZER, "tashkent-demo-2024"),
     Login("staff@example.org", "Daniyar Omarov", STAFF, "staff-demo-2024"),
     Login("delegate@example.org", "田中 健一", DELEGATE, "delegate-demo-2024"),
+    Login("contact@example.org", "Гүлнара Есенова", CONTACT, "contact-demo-2024"),
 )
 # What each login may do, printed beside it.
 LOGIN_NOTES = {
     ADMIN: "administrator: every forum, users",
     ORGANIZER: "manages tashkent-japan only",
     STAFF: "check-in at central-asia-japan only",
-    DELEGATE: "a delegate of Sakura Trading",
+    DELEGATE: "a delegate of Aoba Trading; contact person of its Almaty office (corrections)",
+    CONTACT: "Sairan Agro's contact person: Astana done, Tashkent not yet",
 }
+# The returning company: registered and approved for Astana, not yet for Tashkent (its contact person signs in
+# as CONTACT and starts Tashkent's registration from the Astana one).
+RETURNING_COMPANY = ("«Сайран Агро Экспорт» ЖШС", "Sairan Agro Export LLP")
 
 
 def load(if_empty: bool = False, echo: Callable[[str], object] = print) -> None:
@@ -159,6 +164,7 @@ class _Seeder:
         self._failed_mail(main)
         self._misspelt_name(main, organizer)
         self._reversible_decisions(main, second, organizer)
+        self._returning_company(main, organizer)
 
     def _failed_mail(self, forum: Forum) -> None:
         """Two approval mails a mail server refused for good, so that Manage → Mail shows what failed and
@@ -238,6 +244,36 @@ class _Seeder:
         _decide(company.delegates[0], RegState.REJECTED, organizer, RECONSIDER_REASON)
         db.session.flush()
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id > last_mail))
+
+    def _returning_company(self, forum: Forum, organizer: User) -> None:
+        """Sairan Agro: approved for Astana, with its contact person among the delegates; not registered for
+        Tashkent. Fixed data (no draws from the seeder's rng, so everything before stays as it was)."""
+        contact = next(login for login in LOGINS if login.kind == CONTACT)
+        first_mail = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
+        legal_name, name_en = RETURNING_COMPANY
+        delegates = [
+            DelegateInput(full_name=contact.name, latin_name="Gulnara YESSENOVA", email=contact.email,
+                          position="Директор по развитию", phone="+7 701 555 20 24", languages=["kk", "ru", "en"],
+                          language="ru"),
+            DelegateInput(full_name="Нұрлан Әбдіров", latin_name="Nurlan ABDIROV", email="n.abdirov@sairan-agro.example",
+                          position="Export Manager", phone="+7 777 301 45 12", languages=["kk", "ru"], language="ru"),
+            DelegateInput(full_name="Айгүл Серікова", latin_name="Aigul SERIKOVA", email="a.serikova@sairan-agro.example",
+                          position="Chief Agronomist", languages=["kk", "ru", "en", "zh"], language="en"),
+        ]
+        data = CompanyInput(
+            legal_name=legal_name, name_en=name_en, country="KZ", city="Almaty", sector="agriculture",
+            website="www.sairan-agro.example", contact_name=contact.name, contact_email=contact.email,
+            contact_phone="+7 701 555 20 24", contact_position="Директор по развитию", delegates=delegates,
+            privacy_accepted=True, directory_consent=True, language="ru",
+            profile="Grain, pulses and oilseeds from the Almaty region; looking for Japanese and Uzbek buyers "
+                    "and for drip-irrigation partners.",
+        )
+        company = registration.submit(forum, data, now=forum.registration_opens_at + timedelta(days=12, hours=3))
+        for reg in company.delegates:
+            _decide(reg, RegState.APPROVED, organizer)
+        db.session.flush()
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id > first_mail,
+                                                          OutboxMessage.forum_id == forum.id))
 
     def _login(self, login: Login) -> tuple[User, bool]:
         existing = accounts.find_by_email(login.email)

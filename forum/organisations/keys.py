@@ -12,12 +12,22 @@ from urllib.parse import urlsplit
 
 from forum.search import fold
 
-# Legal forms as written in the forums' countries (folded). Dropped wherever they stand as a word.
+# Legal forms as written in the forums' countries (folded: Kazakh АҚ is "ак", Tajik ҶДММ is "ҷдмм"). Dropped
+# from the end of a name ("«Қазақ Ойл» ЖШС", "Kazakh Oil, LLP", "Sakura Co., Ltd.") and, for those that are also
+# written before it, from its start ("ТОО «Қазақ Ойл»", "JSC Kazakhtelecom"); inside a name they are words of
+# it ("Ақ Жол" is a name, АҚ a legal form).
 LEGAL_FORMS = frozenset("""
-llc llp ltd limited inc incorporated corp corporation co company plc jsc ojsc cjsc gmbh ag sa
-тоо ао оао зао пао ооо ип гп рго ргп тов ао
-mchj mchj. ooo aj qk xk ajs mas mas. kk
+llc llp ltd limited inc incorporated corp corporation co company plc jsc ojsc cjsc pjsc gmbh ag sa
+тоо ао оао зао пао ооо ип гп рго ргп тов
+жшс ак жак ук ззт зтб
+жчк аак ачк жак юлб
+ҷдмм ҷсп ҷск ҷса
+hj hk hjs
+mchj ooo aj qk xk ajs mas kk
 株式会社 有限会社 合同会社 一般社団法人 公益社団法人 一般財団法人 公益財団法人 独立行政法人
+""".split())
+LEADING_FORMS = frozenset("""
+llc llp jsc ojsc cjsc pjsc тоо ао оао зао пао ооо ип гп рго ргп тов ҷдмм ҷсп ҷск mchj ooo
 """.split())
 
 _PUNCT = re.compile(r"[\s\"'«»“”„‘’`.,;:()\[\]{}/\\|&+\-–—_!?*#@]+")
@@ -32,7 +42,13 @@ GENERIC_DOMAINS = frozenset({"facebook.com", "instagram.com", "linkedin.com", "t
 def name_key(name: str | None) -> str:
     """The folded name without legal forms or punctuation; '' when nothing is left."""
     text = _JA_FORMS.sub(" ", fold(name))
-    words = [w for w in _PUNCT.split(text) if w and w not in LEGAL_FORMS]
+    words = [w for w in _PUNCT.split(text) if w]
+    while words and words[-1] in LEGAL_FORMS:
+        words.pop()
+    while words and words[0] in LEADING_FORMS:
+        words.pop(0)
+    while words and words[-1] in LEGAL_FORMS:  # "ТОО «X» LLP" written both ways
+        words.pop()
     return " ".join(words)
 
 

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum import clock
 from forum.db import UTCDateTime, db, enum_column
@@ -19,6 +19,10 @@ class OrgKind(str, enum.Enum):
     UNIVERSITY = "university"
     INTERNATIONAL = "international"  # an international organisation
     OTHER = "other"
+
+
+_LIVE_NAME_SQL = "merged_into_id IS NULL AND name_key <> ''"
+_LIVE_NAME_EN_SQL = "merged_into_id IS NULL AND name_en_key <> ''"
 
 
 def new_public_id() -> str:
@@ -38,6 +42,14 @@ class Organisation(db.Model):
         sa.Index("ix_organisations_country_name_key", "country", "name_key"),
         sa.Index("ix_organisations_country_name_en_key", "country", "name_en_key"),
         sa.Index("ix_organisations_domain", "domain"),
+        # One live organisation per country and folded name: two submissions of the same new organisation at
+        # the same moment (for two forums) cannot both create it; the second links to the first's
+        # (services.find_or_create). Merged-away rows and names that fold to nothing are left out.
+        sa.Index("uq_organisations_country_name_key_live", "country", "name_key", unique=True,
+                 sqlite_where=sa.text(_LIVE_NAME_SQL), postgresql_where=sa.text(_LIVE_NAME_SQL)),
+        sa.Index("uq_organisations_country_name_en_key_live", "country", "name_en_key", unique=True,
+                 sqlite_where=sa.text(_LIVE_NAME_EN_SQL), postgresql_where=sa.text(_LIVE_NAME_EN_SQL)),
+        sa.CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_itself"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +68,12 @@ class Organisation(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+
+    merged_into: Mapped["Organisation | None"] = relationship(remote_side="Organisation.id")
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name_en}>"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -32,7 +33,8 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def dispute_token(reg: Registration) -> str:
     # The address is part of what is signed: the link frees this registration of this address, nothing else.
-    return _serializer().dumps({"r": reg.id, "e": reg.email})
+    # The registration is named by its public id: a signed token can be read by anyone who has the link.
+    return _serializer().dumps({"p": reg.public_id, "e": reg.email})
 
 
 def dispute_link(reg: Registration) -> str:
@@ -46,7 +48,12 @@ def registration_from_token(token: str) -> Registration:
         raise NotAllowed(_("This link has expired. Write to the organizers of the forum."), code="token_expired")
     except BadSignature:
         raise NotAllowed(_("This link is not valid."), code="token_invalid")
-    reg = db.session.get(Registration, data.get("r")) if isinstance(data, dict) and isinstance(data.get("r"), int) else None
+    reg = None
+    if isinstance(data, dict) and isinstance(data.get("p"), str):
+        reg = db.session.scalar(sa.select(Registration).where(Registration.public_id == data["p"]))
+    elif isinstance(data, dict) and isinstance(data.get("r"), int):
+        # Links mailed before registrations had public ids, still signed and valid until they expire.
+        reg = db.session.get(Registration, data["r"])
     if reg is None or reg.email != data.get("e"):
         raise NotAllowed(_("This link is not valid."), code="token_invalid")
     return reg

@@ -99,6 +99,11 @@ class CompanyRegistration(db.Model):
         back_populates="company", order_by="Registration.id", overlaps="forum"
     )
 
+    @property
+    def reference(self) -> str:
+        """What the contact person is shown to quote: the start of the public id (never the integer id)."""
+        return self.public_id[:8].upper()
+
 
 class Registration(db.Model):
     """One delegate at one forum, with its own state."""

@@ -368,6 +368,14 @@ def _create(forum: Forum, data: CompanyInput, *, now, by, source, late, invitati
 
 # --- what a contact person or delegate may see and do ----------------------------------------
 
+def company_by_public_id(public_id: str) -> CompanyRegistration | None:
+    return db.session.scalar(sa.select(CompanyRegistration).where(CompanyRegistration.public_id == public_id))
+
+
+def registration_by_public_id(public_id: str) -> Registration | None:
+    return db.session.scalar(sa.select(Registration).where(Registration.public_id == public_id))
+
+
 def can_view_company(user: User, company: CompanyRegistration) -> bool:
     return user.is_authenticated and (
         company.contact_user_id == user.id or permissions.has_permission(user, company.forum_id, Permission.REVIEW))

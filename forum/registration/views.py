@@ -11,7 +11,7 @@ from forum.extensions import limiter
 from forum.forms_util import apply_errors, show_error
 from forum.forums import services as forums
 from forum.forums.models import Forum
-from forum.registration import abuse, disputes, services, waitlist
+from forum.registration import abuse, disputes, prefill, services, waitlist
 from forum.registration.forms import DisputeForm, RegistrationForm, WithdrawForm, delegate_formdata, with_delegate_removed
 from forum.registration.models import CompanyRegistration, LateInvitation, Registration, Source
 from forum.registration.services import MAX_DELEGATES, SubmissionError
@@ -42,11 +42,12 @@ def _public_forum(slug: str) -> Forum:
 
 
 def form_flow(forum: Forum, source: Source, *, template: str, invitation: LateInvitation | None = None,
-              **context):
+              initial: dict | None = None, **context):
     """GET shows the form; 'add/remove delegate' re-render it with nothing lost; submit saves or shows errors.
 
-    `source` is what services.entry_kind() said this submission is. Returns (response, company):
-    company is set once saved and committed.
+    `source` is what services.entry_kind() said this submission is; `initial` fills the form on GET (an earlier
+    registration to start from, registration.prefill). Returns (response, company): company is set once
+    saved and committed.
     """
     late = services.needs_late_reason(source)
     manual = source is Source.MANUAL
@@ -57,7 +58,7 @@ def form_flow(forum: Forum, source: Source, *, template: str, invitation: LateIn
         if index is None:
             abort(400)  # only a crafted form sends anything but the button's own number
         formdata, n_delegates = delegate_formdata(with_delegate_removed(formdata, index))
-    form = RegistrationForm(formdata=formdata, late=late)
+    form = RegistrationForm(formdata=formdata, late=late, data=initial if formdata is None else None)
     # An organizer enters any category; the public form offers the forum's public ones.
     categories = None if manual else services.public_categories(forum)
     form.offer_categories(categories)
@@ -128,12 +129,25 @@ def register(slug: str):
         source, _late = services.entry_kind(forum)
     except DomainError:
         return render_template("registration/unavailable.html", forum=forum), 409 if request.method == "POST" else 200
-    response, company = form_flow(forum, source, template="registration/form.html")
+    # A returning contact person may start from an earlier registration (?from=<its public id>).
+    start_from, initial = None, None
+    if request.args.get("from") is not None:
+        if not current_user.is_authenticated:
+            if request.method == "GET":
+                flash(_("Sign in to start from your earlier registration."), "info")
+                return redirect(url_for("accounts.login", next=request.full_path))
+        else:
+            try:
+                start_from = prefill.source_for(current_user, request.args.get("from"))
+            except DomainError:
+                abort(404)
+            initial = prefill.initial_data(start_from, forum, max_delegates=MAX_DELEGATES)
+    response, company = form_flow(forum, source, template="registration/form.html", initial=initial,
+                                  start_from=start_from, start_choices=prefill.sources(current_user, forum))
     if company is None:
         return response
-    session.setdefault("submitted", [])
-    session["submitted"] = (session["submitted"] + [company.id])[-20:]
-    return redirect(url_for(".done", slug=forum.slug, company_id=company.id))
+    _remember_submitted(company)
+    return redirect(url_for(".done", slug=forum.slug, company_pid=company.public_id))
 
 
 @bp.get("/forums/<slug>/register/received")
@@ -164,15 +178,20 @@ def dispute(token: str):
         (400 if request.method == "POST" else 200)
 
 
-@bp.get("/forums/<slug>/register/done/<int:company_id>")
-def done(slug: str, company_id: int):
-    submitted_here = company_id in session.get("submitted", [])
+def _remember_submitted(company: CompanyRegistration) -> None:
+    """This browser submitted it: it may see the confirmation page without signing in."""
+    session["submitted"] = ([p for p in session.get("submitted", []) if isinstance(p, str)] + [company.public_id])[-20:]
+
+
+@bp.get("/forums/<slug>/register/done/<pid:company_pid>")
+def done(slug: str, company_pid: str):
+    submitted_here = company_pid in session.get("submitted", [])
     if not submitted_here and not current_user.is_authenticated:
         # Opened on another device (a link sent to oneself): sign in, then come back here. Asked
         # before looking the id up, so that the answer does not tell which ids exist.
         flash(_("Sign in with the contact person's e-mail to see this registration."), "info")
         return redirect(url_for("accounts.login", next=request.path))
-    company = db.get_or_404(CompanyRegistration, company_id)
+    company = services.company_by_public_id(company_pid) or abort(404)
     # Only the browser that submitted it (or its contact person / an organizer) sees this page.
     if company.forum.slug != slug or not (submitted_here or services.can_view_company(current_user, company)):
         abort(404)
@@ -188,8 +207,8 @@ def invitation(token: str):
     response, company = form_flow(forum, Source.INVITATION, template="registration/form.html", invitation=inv)
     if company is None:
         return response
-    session["submitted"] = (session.get("submitted", []) + [company.id])[-20:]
-    return redirect(url_for(".done", slug=forum.slug, company_id=company.id))
+    _remember_submitted(company)
+    return redirect(url_for(".done", slug=forum.slug, company_pid=company.public_id))
 
 
 @bp.get("/my")
@@ -205,11 +224,11 @@ def my():
     )
 
 
-@bp.get("/my/companies/<int:company_id>")
+@bp.get("/my/companies/<pid:company_pid>")
 @login_required
-def company(company_id: int):
-    company = db.get_or_404(CompanyRegistration, company_id)
-    if not services.can_view_company(current_user, company):
+def company(company_pid: str):
+    company = services.company_by_public_id(company_pid)
+    if company is None or not services.can_view_company(current_user, company):
         abort(404)  # not 403: do not confirm that the id exists
     services.link_delegates(company)
     waiting = any(r.state.value == "waitlisted" for r in company.delegates)
@@ -217,11 +236,11 @@ def company(company_id: int):
                            waitlist_positions=waitlist.positions([company.forum_id]) if waiting else {})
 
 
-@bp.post("/my/registrations/<int:reg_id>/withdraw")
+@bp.post("/my/registrations/<pid:reg_pid>/withdraw")
 @login_required
-def withdraw(reg_id: int):
-    reg = db.get_or_404(Registration, reg_id)
-    if not services.can_view_registration(current_user, reg):
+def withdraw(reg_pid: str):
+    reg = services.registration_by_public_id(reg_pid)
+    if reg is None or not services.can_view_registration(current_user, reg):
         abort(404)
     form = WithdrawForm()
     if not form.validate():
@@ -234,5 +253,5 @@ def withdraw(reg_id: int):
         db.session.commit()
         flash(_("%(name)s has been withdrawn.", name=reg.full_name), "success")
     if reg.company.contact_user_id == current_user.id:
-        return redirect(url_for(".company", company_id=reg.company_id))
+        return redirect(url_for(".company", company_pid=reg.company.public_id))
     return redirect(url_for(".my"))

@@ -67,7 +67,7 @@ def test_company_registers_a_japanese_and_a_kazakh_delegate(page, live_server):
     expect(delegates.nth(0).get_by_text(re.compile(r"^pending$", re.I))).to_be_visible()
     expect(delegates.nth(1)).to_contain_text("Әлия Нұрланқызы")
     expect(delegates.nth(1)).to_contain_text("Aliya Nurlankyzy")
-    expect(page.get_by_text(re.compile(r"^Reference number: \d+$"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Reference: [0-9A-F]{8}$"))).to_be_visible()
 
 
 def test_missing_required_field_is_marked_next_to_it_and_nothing_typed_is_lost(page, live_server):

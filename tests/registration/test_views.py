@@ -140,10 +140,10 @@ def test_contact_person_sees_company_and_withdraws_a_delegate(client, db, login,
     contact = company.contact_user
     contact.set_password(f.PASSWORD)
     login(contact)
-    html = client.get(f"/my/companies/{company.id}").get_data(as_text=True)
+    html = client.get(f"/my/companies/{company.public_id}").get_data(as_text=True)
     assert company.delegates[0].full_name in html
     reg_id = company.delegates[0].id
-    r = post(f"/my/registrations/{reg_id}/withdraw", {})
+    r = post(f"/my/registrations/{company.delegates[0].public_id}/withdraw", {})
     assert r.status_code == 302
     assert db.session.get(Registration, reg_id).state is RegState.WITHDRAWN
 
@@ -152,23 +152,23 @@ def test_nobody_sees_or_changes_another_companys_registration(client, db, login,
     forum = f.forum()
     mine, theirs = f.company(forum, 1), f.company(forum, 1)
     login(mine.contact_user)
-    assert client.get(f"/my/companies/{theirs.id}").status_code == 404
-    assert post(f"/my/registrations/{theirs.delegates[0].id}/withdraw", {}).status_code == 404
-    assert post("/my/registrations/999999/withdraw", {}).status_code == 404
-    assert client.get(f"/forums/{forum.slug}/register/done/{theirs.id}").status_code == 404
+    assert client.get(f"/my/companies/{theirs.public_id}").status_code == 404
+    assert post(f"/my/registrations/{theirs.delegates[0].public_id}/withdraw", {}).status_code == 404
+    assert post("/my/registrations/00000000-0000-4000-8000-000000000000/withdraw", {}).status_code == 404
+    assert client.get(f"/forums/{forum.slug}/register/done/{theirs.public_id}").status_code == 404
     assert db.session.get(Registration, theirs.delegates[0].id).state is RegState.PENDING
     # a delegate sees their own registration on /my, not the company's other pages
     delegate = theirs.delegates[0].user
     login(delegate)
     assert forum.title in client.get("/my").get_data(as_text=True)
-    assert client.get(f"/my/companies/{mine.id}").status_code == 404
+    assert client.get(f"/my/companies/{mine.public_id}").status_code == 404
 
 
 def test_withdraw_without_csrf_is_refused(client, db, login):
     forum = f.forum()
     company = f.company(forum, 1)
     login(company.contact_user)
-    r = client.post(f"/my/registrations/{company.delegates[0].id}/withdraw", data={})
+    r = client.post(f"/my/registrations/{company.delegates[0].public_id}/withdraw", data={})
     assert r.status_code == 400
     assert "This form has expired" in r.get_data(as_text=True)
     assert company.delegates[0].state is RegState.PENDING
@@ -176,7 +176,7 @@ def test_withdraw_without_csrf_is_refused(client, db, login):
 
 def test_my_pages_need_login(client, db):
     assert client.get("/my").status_code == 302
-    assert "/login" in client.get("/my/companies/1").headers["Location"]
+    assert "/login" in client.get("/my/companies/00000000-0000-4000-8000-000000000000").headers["Location"]
 
 
 def test_confirmation_opened_on_another_device_asks_to_sign_in_then_shows_it(client, db, post):
@@ -185,13 +185,13 @@ def test_confirmation_opened_on_another_device_asks_to_sign_in_then_shows_it(cli
     forum = f.forum()
     company = f.company(forum, 1)
     accounts.set_password(company.contact_user, "a long enough password")
-    url = f"/forums/{forum.slug}/register/done/{company.id}"
+    url = f"/forums/{forum.slug}/register/done/{company.public_id}"
     r = client.get(url)  # a fresh browser: not the one that submitted
     assert r.status_code == 302 and r.headers["Location"].startswith("/login?next=")
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Sign in with the contact person" in page
     # the same answer for an id that does not exist: no enumeration
-    assert client.get(f"/forums/{forum.slug}/register/done/99999").status_code == 302
+    assert client.get(f"/forums/{forum.slug}/register/done/00000000-0000-4000-8000-000000000000").status_code == 302
     r = post(f"/login?next={url}", {"email": company.contact_email, "password": "a long enough password"},
              token_from="/login")
     assert r.headers["Location"] == url
