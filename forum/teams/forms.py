@@ -18,7 +18,7 @@ class AddMemberForm(FlaskForm):
                                   validators=[DataRequired(message=CHOOSE_ONE)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)],
                        description=_l("Only for someone without an account yet; an existing account keeps its name."))
-    language = SelectField(_l("Language of the invitation"), choices=languages.choices(),
+    language = SelectField(_l("Language of the invitation"), choices=languages.choices(), validators=[Optional()],
                            description=_l("Only for someone without an account yet; others get the e-mail in "
                                           "their own language."))
 

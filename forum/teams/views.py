@@ -55,7 +55,8 @@ def add(slug: str):
     if form.validate():
         try:
             added = services.add_member(forum, form.email.data, form.permissions.data, by=current_user,
-                                        name=form.name.data or "", language=form.language.data)
+                                        name=form.name.data or "",
+                                        language=form.language.data or current_user.language)
         except DomainError as e:
             db.session.rollback()
             status = 422 if show_error(form, e) else 409
