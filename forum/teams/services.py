@@ -90,10 +90,19 @@ def members(forum: Forum) -> list[TeamMember]:
     ))
 
 
-def _lock(forum: Forum) -> None:
-    # The forum row first, as registration.states.lock_forum: every change to this forum's team
-    # (and every registration decision) queues behind it. SQLite: BEGIN IMMEDIATE already serialises.
+def _lock(forum: Forum, by: User) -> None:
+    """Lock the forum row, then check again that `by` may change its team.
+
+    The forum row first, as registration.states.lock_forum: every change to this forum's team (and every
+    registration decision) queues behind it (SQLite: BEGIN IMMEDIATE already serialises). While waiting,
+    another manager may have taken manage from `by`: the check before the lock read the old rows.
+    """
     db.session.scalars(sa.select(Forum.id).where(Forum.id == forum.id).with_for_update()).one()
+    fresh = db.session.execute(sa.select(User.is_admin, User.active).where(User.id == by.id)).one()
+    manages = db.session.scalar(sa.select(TeamMember.manage).where(TeamMember.forum_id == forum.id,
+                                                                   TeamMember.user_id == by.id))
+    if not fresh.active or not (fresh.is_admin or manages):
+        raise NotAllowed(_("You do not have permission to do this for this forum."), code="forbidden")
 
 
 def _keep_a_manager(member: TeamMember, *, by: User) -> None:
@@ -127,7 +136,7 @@ def add_member(forum: Forum, email: str, perms: Iterable[Permission | str], *, b
     if not is_one_line(name):  # it becomes the name in the To header of their mails
         raise InvalidInput(_("Write this on one line: line breaks are not allowed here."), code="line_break",
                            field="name")
-    _lock(forum)
+    _lock(forum, by)
     user = accounts.find_by_email(email)
     invited = user is None
     if user is None:
@@ -157,7 +166,7 @@ def change_member(member: TeamMember, perms: Iterable[Permission | str], *, by: 
         raise NotAllowed(_("You cannot give yourself more permissions."), code="own_permissions",
                          field="permissions")
     permissions.require(by, forum, Permission.MANAGE)
-    _lock(forum)
+    _lock(forum, by)
     db.session.refresh(member)  # another manager may have changed it a moment ago
     if member.manage and Permission.MANAGE not in chosen:
         _keep_a_manager(member, by=by)
@@ -168,7 +177,7 @@ def revoke(member: TeamMember, *, by: User) -> None:
     """Take the member off the forum's team (their account stays); audited."""
     forum = member.forum
     permissions.require(by, forum, Permission.MANAGE)
-    _lock(forum)
+    _lock(forum, by)
     db.session.refresh(member)
     if member.manage:
         _keep_a_manager(member, by=by)
