@@ -9,13 +9,13 @@ from forum.teams.labels import LABELS
 from forum.teams.models import Permission
 
 PERMISSION_CHOICES = [(p.value, LABELS[p]) for p in Permission]
-CHOOSE_ONE = _l("Choose at least one permission.")
+# No DataRequired on the checkboxes: it would mark every box `required` (the browser would ask for all of
+# them). teams.services refuses an empty choice, and the page shows that next to the boxes.
 
 
 class AddMemberForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    permissions = CheckboxesField(_l("Permissions"), choices=PERMISSION_CHOICES,
-                                  validators=[DataRequired(message=CHOOSE_ONE)])
+    permissions = CheckboxesField(_l("Permissions"), choices=PERMISSION_CHOICES)
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)],
                        description=_l("Only for someone without an account yet; an existing account keeps its name."))
     language = SelectField(_l("Language of the invitation"), choices=languages.choices(), validators=[Optional()],
@@ -29,8 +29,7 @@ class MemberForm(FlaskForm):
     class Meta:
         csrf = False
 
-    permissions = CheckboxesField(_l("Permissions"), choices=PERMISSION_CHOICES,
-                                  validators=[DataRequired(message=CHOOSE_ONE)])
+    permissions = CheckboxesField(_l("Permissions"), choices=PERMISSION_CHOICES)
 
 
 class RemoveMemberForm(FlaskForm):
