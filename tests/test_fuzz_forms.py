@@ -88,6 +88,8 @@ BASES = {
     "forums_manage.new": (lambda w, n: _forum_form(f"new-forum-{n}"), 302),
     "forums_manage.edit": (lambda w, n: _forum_form("astana"), 302),
     "forums_manage.cancel": (lambda w, n: {"reason": "The venue is closed.", "confirm": "y"}, 302),
+    "teams.add": (lambda w, n: {"email": f"member{n}@example.org", "permissions": ["review", "checkin"],
+                                "name": "Aziz Karimov", "language": "ru"}, 302),
 }
 
 FIELD_RE = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
