@@ -4,7 +4,9 @@ whom it should (issue 7, sections 1 and 5).
 It walks `app.url_map`, so a new route is checked without anyone listing it here:
 - it must carry a guard (`forum_permission`, `admin_required` or `team_member_required`; a route with a
   forum slug must use `forum_permission`), or `test_every_manage_and_admin_route_has_a_guard` fails;
-- its URL arguments must be in URL_ARGS below, or the matrix fails and says which one to add.
+- the guard must be what REQUIRED says for its blueprint (or endpoint): a new blueprint adds one line;
+- its URL arguments must be in URL_ARGS below, or the matrix fails and says which one to add (with a
+  value from the World fixture; add the object to the World when it has none yet).
 
 Then, for every GET route: anonymous -> the sign-in page; a delegate of the forum -> 403; a manager of
 another forum -> 403 (and 404 with their own forum's slug and this forum's ids); each single permission
