@@ -116,6 +116,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from forum.accounts.admin_views import bp as admin_bp
     from forum.accounts.views import bp as accounts_bp
     from forum.forums.views import bp as forums_bp
     from forum.forums.manage_views import bp as forums_manage_bp
@@ -124,9 +125,10 @@ def _register_blueprints(app: Flask) -> None:
     from forum.registration.correction_views import bp as corrections_bp
     from forum.registration.views import bp as registration_bp
     from forum.review.views import bp as review_bp
+    from forum.teams.views import bp as teams_bp
 
     for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp,
-               organisations_bp):
+               organisations_bp, teams_bp, admin_bp):
         app.register_blueprint(bp)
 
 

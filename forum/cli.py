@@ -30,22 +30,28 @@ def user_group() -> None:
 @user_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--admin", is_flag=True, help="A site administrator: manages users, creates forums, may do everything.")
+@click.option("--admin", is_flag=True, help="A site administrator: manages users, creates forums, may do everything. "
+              "The first account made while the site has no administrator is one anyway.")
 @click.option("--language", type=click.Choice(languages.CODES), default=languages.DEFAULT, show_default=True)
 @with_appcontext
 def create_user(email: str, name: str, admin: bool, language: str) -> None:
     """Create an account; the password comes from FORUM_PASSWORD or a prompt."""
-    from forum.accounts import services
+    from forum.accounts import administration, services
     from forum.db import db
     from forum.errors import DomainError
 
     password = os.environ.get("FORUM_PASSWORD") or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    # Without an administrator nobody could create a forum or manage users: the first one is made here.
+    first = not administration.has_admin()
     try:
-        user = services.create_user(email, name, password, language, is_admin=admin)
+        user = services.create_user(email, name, password, language, is_admin=admin or first)
     except DomainError as e:
         raise click.ClickException(e.message)
     db.session.commit()
     click.echo(f"Created {'administrator' if user.is_admin else 'user'} {user.email}")
+    if first and not admin:
+        click.echo("The site had no administrator yet, so this account is one (--admin was not needed). "
+                   "Administrators manage users and create forums.")
 
 
 @user_group.command("deactivate")

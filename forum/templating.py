@@ -13,11 +13,15 @@ from markupsafe import Markup
 
 from forum import clock, languages
 from forum.teams import permissions
+from forum.teams.labels import permission_help, permission_label
 from forum.teams.models import Permission
 from forum.forums.models import Forum, Phase
 from forum.registration import choices
 from forum.registration.models import RegState
 from forum.registration.states import state_label
+
+
+MENU_FORUMS = 5  # the newest forums in the Manage menu; /manage/ lists them all
 
 
 def _loc() -> str:
@@ -72,6 +76,19 @@ def local_datetime_zoned(dt: datetime | None, forum: Forum, fmt: str = "medium")
         return f"{local_datetime(dt, forum)} {zone_label(forum, dt)}"
     return _("%(datetime)s (%(city)s, UTC%(offset)s)", datetime=local_datetime(dt, forum, "medium"),
              city=forum.city, offset=_offset(forum, dt))
+
+
+def utc_datetime(dt: datetime | None) -> str:
+    """'24 Nov 2026, 09:15 UTC': a time that belongs to no forum (an account's last sign-in)."""
+    if dt is None:
+        return ""
+    from datetime import timezone
+
+    dt = dt.astimezone(timezone.utc)
+    pattern = Locale.parse(_fmt_loc()).datetime_formats["medium"]
+    text = str(pattern).replace("{1}", format_date(dt, format="medium", locale=_fmt_loc())).replace(
+        "{0}", format_time(dt, format="HH:mm", tzinfo=timezone.utc, locale=_fmt_loc()))
+    return f"{text} UTC"
 
 
 def zone_label(forum: Forum, at: datetime | None = None) -> str:
@@ -205,7 +222,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_datetime=local_datetime, local_date=local_date, local_time=local_time, waited=waited,
         ucfirst=lambda v: str(v)[:1].upper() + str(v)[1:], local_datetime_zoned=local_datetime_zoned,
-        app_links=app_links,
+        app_links=app_links, utc_datetime=utc_datetime,
     )
     app.jinja_env.globals.update(
         zone_label=zone_label, forum_dates=forum_dates, phase_text=phase_text, state_badge=state_badge, state_label=state_label,
@@ -215,6 +232,8 @@ def init_app(app: Flask) -> None:
         state_value_label=state_value_label, has_permission=permissions.has_permission,
         permissions_of=permissions.permissions_of, is_on_a_team=permissions.is_on_a_team, Permission=Permission,
         waitlist_offer=waitlist_offer,
+        permission_label=permission_label, permission_help=permission_help,
+        manage_menu=lambda user: permissions.visible_forums(user, limit=MENU_FORUMS),
     )
 
     @app.context_processor

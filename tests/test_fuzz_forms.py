@@ -100,6 +100,8 @@ BASES = {
     "corrections.correct_company": (lambda w, n: {"legal_name": f"株式会社テスト{n}", "name_en": "Test Corp"}, 302),
     "corrections.manage_correct_company": (lambda w, n: {"legal_name": f"株式会社テスト{n}", "name_en": "Test"}, 302),
     "corrections.acknowledge": (lambda w, n: {}, 302),
+    "teams.add": (lambda w, n: {"email": f"member{n}@example.org", "permissions": ["review", "checkin"],
+                                "name": "Aziz Karimov", "language": "ru"}, 302),
 }
 
 FIELD_RE = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')

@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     # Part of the id in every session and remember-me cookie; raising it ends them all
     # (accounts.services.end_all_sessions).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # forum.search.search_key(display_name, email), kept by accounts.services: the administration's user search.
+    search_key: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     def get_id(self) -> str:  # Flask-Login's "alternative id"
         return f"{self.id}:{self.session_generation}"

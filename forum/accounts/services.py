@@ -18,6 +18,7 @@ from forum.audit import services as audit
 from forum.db import db, nfc, too_long
 from forum.errors import InvalidInput, InvalidState, NotAllowed
 from forum.notifications import services as mail
+from forum.search import search_key
 from forum.text import is_one_line
 from forum.urls import external_url
 
@@ -59,7 +60,7 @@ def create_user(
     if limit := too_long(User.display_name, display_name):
         raise InvalidInput(_("At most %(n)d characters.", n=limit), code="too_long", field="display_name")
     user = User(email=email, display_name=display_name, is_admin=is_admin,
-                language=language if language in LANGUAGES else "en")
+                language=language if language in LANGUAGES else "en", search_key=search_key(display_name, email))
     if password is not None:
         check_password_strength(password)
         user.set_password(password)
@@ -161,10 +162,23 @@ def sign_out(user: User, *, address: str | None = None) -> None:
     audit.record(subject_type="user", subject_id=user.id, action="signed_out", actor=user, address=address or "")
 
 
+def active_admin_ids() -> set[int]:
+    """The ids of the active site administrators, their rows locked (on PostgreSQL; SQLite's write lock
+    serialises anyway). After waiting for the lock PostgreSQL re-checks the condition on the newest row
+    version, so an administrator unmade or disabled a moment ago is not in the set."""
+    return set(db.session.scalars(
+        sa.select(User.id).where(User.is_admin.is_(True), User.active.is_(True)).order_by(User.id).with_for_update()))
+
+
 def deactivate(user: User, *, by: User | None, reason: str = "") -> None:
-    """The account can no longer sign in, and its sessions end now; audited (by None: the command line)."""
+    """The account can no longer sign in, and its sessions end now; audited (by None: the command line).
+
+    The last active administrator is not disabled: nobody could manage users or create forums any more."""
     if not user.active:
         raise InvalidState(_("This account is already disabled."), code="already_disabled")
+    if user.is_admin and not active_admin_ids() - {user.id}:
+        raise InvalidState(_("This is the last active site administrator: make someone else one first."),
+                           code="last_admin")
     user.active = False
     end_all_sessions(user)
     audit.record(subject_type="user", subject_id=user.id, action="deactivated", actor=by,
@@ -264,3 +278,4 @@ def update_profile(user: User, display_name: str, language: str) -> None:
         raise InvalidInput(_("At most %(n)d characters.", n=limit), code="too_long", field="display_name")
     set_language(user, language)
     user.display_name = name
+    user.search_key = search_key(name, user.email)

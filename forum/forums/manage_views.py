@@ -16,6 +16,7 @@ from forum.forums.services import ForumFormError
 from forum.review import queries
 from forum.security import Permission, admin_required, current_forum, forum_permission, team_member_required
 from forum.urls import ascii_int
+from forum.teams import permissions
 
 bp = Blueprint("forums_manage", __name__, url_prefix="/manage")
 
@@ -27,8 +28,8 @@ def _forum(slug: str) -> Forum:
 @bp.get("/")
 @team_member_required
 def index():
-    forums = services.forums_managed_by(current_user)
-    counts = queries.state_counts_by_forum([f.id for f in forums])
+    forums = permissions.visible_forums(current_user)
+    counts = queries.state_counts_by_forum([f.id for f, perms in forums if Permission.REVIEW in perms])
     return render_template("manage/index.html", forums=forums, counts=counts)
 
 

@@ -44,6 +44,7 @@ class TeamMember(db.Model):
 
     forum: Mapped[Forum] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    added_by: Mapped[User | None] = relationship(foreign_keys=[added_by_id])
 
     @property
     def permissions(self) -> list[Permission]:

@@ -150,6 +150,27 @@ def current_forum() -> Forum:
     return g.forum
 
 
+def visible_forums(user, limit: int | None = None) -> list[tuple[Forum, set[Permission]]]:
+    """The forums on this user's organizer pages, newest first, each with what the user may do there.
+
+    One query, which also fills the guard's per-request cache, so `has_permission` on these forums
+    asks nothing more (the navigation shows it on every page).
+    """
+    stmt = (sa.select(Forum, TeamMember)
+            .outerjoin(TeamMember, sa.and_(TeamMember.forum_id == Forum.id, TeamMember.user_id == user.id))
+            .order_by(Forum.starts_at.desc(), Forum.id))
+    if not user.is_admin:
+        stmt = stmt.where(TeamMember.id.is_not(None))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    cache = g.setdefault("_team_memberships", {})
+    out = []
+    for forum, member in db.session.execute(stmt).all():
+        cache[(user.id, forum.id)] = member
+        out.append((forum, permissions_of(user, forum)))
+    return out
+
+
 def visible_forums_query(user):
     """The forums this user's organizer pages list: all for an administrator, else their teams'."""
     q = sa.select(Forum)

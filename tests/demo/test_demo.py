@@ -187,3 +187,28 @@ def test_the_demo_delegate_can_fix_a_misspelt_kazakh_name_before_the_badge_deadl
     corrections.correct(misspelt, fixed, by=delegate)
     assert misspelt.changed_since_approval_at is not None
     _db.session.rollback()  # the demo's data is shared by this module's tests
+
+
+def test_the_second_organizer_and_the_staff_reach_only_their_own_pages(app, demo):
+    from tests.conftest import IsolatedClient
+
+    app.test_client_class = IsolatedClient
+    client = app.test_client()
+
+    def get(email: str, url: str):
+        user = accounts.find_by_email(email)
+        with client.session_transaction() as s:
+            s["_user_id"] = user.get_id()
+            s["_fresh"] = True
+        return client.get(url)
+
+    assert get("tashkent@example.org", f"/manage/{MAIN_SLUG}/registrations").status_code == 403
+    assert get("tashkent@example.org", f"/manage/{SECOND_SLUG}/registrations").status_code == 200
+    assert get("tashkent@example.org", f"/manage/{SECOND_SLUG}/team").status_code == 200
+    for slug in (MAIN_SLUG, SECOND_SLUG):
+        assert get("staff@example.org", f"/manage/{slug}/registrations").status_code == 403
+    listing = get("staff@example.org", "/manage/").get_data(as_text=True)
+    assert f'id="forum-{MAIN_SLUG}"' in listing and f'id="forum-{SECOND_SLUG}"' not in listing
+    assert "the door scanner comes with badges" in listing
+    organizer = get("tashkent@example.org", "/manage/").get_data(as_text=True)
+    assert f'id="forum-{SECOND_SLUG}"' in organizer and f'id="forum-{MAIN_SLUG}"' not in organizer
