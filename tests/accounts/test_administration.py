@@ -198,3 +198,25 @@ def test_the_command_line_refuses_to_disable_the_last_administrator(app, db):
     assert result.exit_code != 0 and "last active site administrator" in result.output
     db.session.expire_all()
     assert accounts.find_by_email("only@example.org").active
+
+
+def test_migration_0008_gives_every_existing_account_its_search_key(db):
+    import importlib.util
+    from pathlib import Path
+
+    from forum.search import search_key
+
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0008_teams.py"
+    spec = importlib.util.spec_from_file_location("migration_0008_teams", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for name in ("Әлібек Қасымов", "Oʻlmas Karimov", "山田 太郎", "Anna", "Ерлан"):
+        f.user(name=name)
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(User).values(search_key=""))
+        migration.fill_search_keys(conn, batch_size=2)
+    db.session.expire_all()
+    users = db.session.scalars(sa.select(User)).all()
+    assert len(users) == 5 and all(u.search_key == search_key(u.display_name, u.email) for u in users)
+    assert [u.display_name for u in db.session.scalars(administration.users_query("касымов"))] == ["Әлібек Қасымов"]
