@@ -87,7 +87,7 @@ def _forum_registration(reg_id: int) -> Registration:
 
 def _back_to_my(reg: Registration) -> str:
     if reg.company.contact_user_id == current_user.id:
-        return url_for("registration.company", company_id=reg.company_id)
+        return url_for("registration.company", company_pid=reg.company.public_id)
     return url_for("registration.my")
 
 
@@ -137,7 +137,7 @@ def _correction_page(reg: Registration, *, back: str, manage: bool):
                            blocked=blocked, back=back, manage=manage), status
 
 
-@bp.route("/my/registrations/<public_id>/correct", methods=["GET", "POST"])
+@bp.route("/my/registrations/<pid:public_id>/correct", methods=["GET", "POST"])
 @login_required
 def correct(public_id: str):
     reg = _own_registration(public_id)
@@ -194,7 +194,7 @@ def _substitution_page(reg: Registration, *, back: str, manage: bool, done):
                            blocked=blocked, back=back, manage=manage), status
 
 
-@bp.route("/my/registrations/<public_id>/substitute", methods=["GET", "POST"])
+@bp.route("/my/registrations/<pid:public_id>/substitute", methods=["GET", "POST"])
 @login_required
 def substitute(public_id: str):
     reg = _own_registration(public_id)
@@ -251,13 +251,13 @@ def _company_page(company: CompanyRegistration, *, back: str, manage: bool):
                            blocked=blocked, back=back, manage=manage), status
 
 
-@bp.route("/my/companies/<public_id>/correct", methods=["GET", "POST"])
+@bp.route("/my/companies/<pid:public_id>/correct", methods=["GET", "POST"])
 @login_required
 def correct_company(public_id: str):
     company = _by_public_id(CompanyRegistration, public_id)
     if not services.can_view_company(current_user, company):
         abort(404)
-    return _company_page(company, back=url_for("registration.company", company_id=company.id), manage=False)
+    return _company_page(company, back=url_for("registration.company", company_pid=company.public_id), manage=False)
 
 
 @bp.route("/manage/<slug>/companies/<int:company_id>/correct", methods=["GET", "POST"])

@@ -113,7 +113,7 @@ def test_the_contact_person_corrects_a_name_and_the_page_was_filled_in(client, d
     html = client.get(url).get_data(as_text=True)
     assert f'value="{MISSPELT}"' in html and 'value="alibek@qazaq.example"' in html
     r = post(url, correction_form(reg, full_name=RIGHT), token_from=url)
-    assert r.status_code == 302 and r.headers["Location"].endswith(f"/my/companies/{company.id}")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/my/companies/{company.public_id}")
     db.session.expire_all()
     assert db.session.get(Registration, reg.id).full_name == RIGHT
     assert RIGHT in client.get(r.headers["Location"]).get_data(as_text=True)
@@ -165,7 +165,7 @@ def test_at_the_deadline_the_page_says_so_and_the_post_is_refused(client, db, lo
 def test_company_names_are_corrected_by_the_contact_person(client, db, login, post):
     forum, company, reg = world(db)
     login(company.contact_user)
-    html = client.get(f"/my/companies/{company.id}").get_data(as_text=True)
+    html = client.get(f"/my/companies/{company.public_id}").get_data(as_text=True)
     url = f"/my/companies/{company.public_id}/correct"
     assert url in html
     r = post(url, {"legal_name": "«Қазақ Технологиялары» ЖШС", "name_en": company.name_en}, token_from=url)

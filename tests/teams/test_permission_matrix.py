@@ -63,9 +63,16 @@ URL_ARGS: dict[str, Callable[[World, str], Any]] = {
     "member_id": lambda w, side: w.members[side].id,
     "user_id": lambda w, side: w.plain.id,
     "fmt": lambda w, side: "csv",
+    "company_id": lambda w, side: w.regs[side].company_id,
+    "org_id": lambda w, side: w.regs[side].company.organisation_id,
+}
+# Query strings a GET route needs to show its page rather than a 404 (the URL arguments come from URL_ARGS).
+QUERY_ARGS: dict[str, Callable[[World], dict]] = {
+    "organisations.merge": lambda w: {"keep": w.regs["a"].company.organisation_id,
+                                      "away": w.regs["b"].company.organisation_id},
 }
 # The arguments that name something inside one forum: forum B's slug with forum A's value is a 404.
-IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id"}
+IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id"}
 
 
 # What the routes must require: a blueprint's line covers its routes, an endpoint's own line overrides it.
@@ -80,6 +87,8 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "forums_manage.index": TEAM,
     "forums_manage.new": ADMIN,
     "admin": ADMIN,
+    "corrections": ("forum_permission", Permission.REVIEW),  # its /manage routes; its /my routes are the delegates'
+    "organisations": ADMIN,  # organisations span forums
 }
 
 
@@ -182,6 +191,8 @@ def _url(app: Flask, w: World, rule, method: str, side: str = "a", ids_side: str
             pytest.fail(f"{rule.rule} ({rule.endpoint}) has the URL argument <{name}>, which the permission matrix "
                         f"has no value for: add it to URL_ARGS in {__file__}", pytrace=False)
         values[name] = URL_ARGS[name](w, ids_side if (ids_side and name in IDS_IN_A_FORUM) else side)
+    if method == "GET" and rule.endpoint in QUERY_ARGS:
+        values.update(QUERY_ARGS[rule.endpoint](w))
     return app.url_map.bind("forum.test").build(rule.endpoint, values, method=method)
 
 
