@@ -67,8 +67,9 @@ def transition(
 ) -> None:
     """Move one registration to `to`, or raise. Logs an audit entry and queues the e-mail.
 
-    reason_code: why, in a word code can act on, e.g. SUBSTITUTION: a withdrawal whose place a
-        substitute takes at once (registration.substitution), so it frees no place. Recorded in the audit entry.
+    reason_code: why, in a word, recorded in the audit entry, e.g. SUBSTITUTION: a withdrawal whose place a
+        substitute took (registration.substitution). That withdrawal promotes nobody without a flag: the
+        substitute is already counted, so no place is free (waitlist.fill_free_places gives at most the free ones).
 
     restore: take a cancelled registration back to the state it had (RESTORE); only reopening a
         cancelled forum does this, and then only this.
@@ -135,7 +136,7 @@ def transition(
         decision_mail(reg, to)
 
     # --- a place given up goes to the waiting list: after the change, inside the same forum lock ---
-    if frm is S.APPROVED and frees_place and reason_code != SUBSTITUTION:
+    if frm is S.APPROVED and frees_place:
         from forum.registration import waitlist
 
         waitlist.fill_free_places(forum, places=1, skip=reg, place_of=reg.id)

@@ -226,3 +226,20 @@ def test_the_colleagues_mail_says_what_their_place_is(forum, state, phrase):
     welcome = f.db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.template == "substitute_registered")).one()
     assert phrase in welcome.body_text
     assert welcome.subject.startswith(("You are registered", "On the waiting list"))
+
+
+def test_substituting_an_approved_delegate_promotes_nobody_from_the_waiting_list(db):
+    """The substitute takes the place at once: the waiting list (registration.waitlist, auto mode) stays as it was,
+    while a plain withdrawal of the same delegate would have promoted the first in line."""
+    forum = f.forum(capacity=2)
+    c = company(forum)
+    org = f.organizer()
+    for reg in c.delegates:
+        states.transition(reg, RegState.APPROVED, by=org)
+    waiting = f.registration_(forum)
+    states.transition(waiting, RegState.WAITLISTED, by=org)
+    substitution.substitute(c.delegates[0], colleague(), by=c.contact_user)
+    assert waiting.state is RegState.WAITLISTED
+    assert states.approved_count(forum.id) == forum.capacity
+    states.transition(c.delegates[1], RegState.WITHDRAWN, by=c.contact_user)  # a real withdrawal: a place frees
+    assert waiting.state is RegState.APPROVED
