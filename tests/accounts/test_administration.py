@@ -200,14 +200,14 @@ def test_the_command_line_refuses_to_disable_the_last_administrator(app, db):
     assert accounts.find_by_email("only@example.org").active
 
 
-def test_migration_0008_gives_every_existing_account_its_search_key(db):
+def test_migration_0011_gives_every_existing_account_its_search_key(db):
     import importlib.util
     from pathlib import Path
 
     from forum.search import search_key
 
-    path = Path(__file__).parents[2] / "migrations" / "versions" / "0008_teams.py"
-    spec = importlib.util.spec_from_file_location("migration_0008_teams", path)
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0011_teams.py"
+    spec = importlib.util.spec_from_file_location("migration_0011_teams", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     for name in ("Әлібек Қасымов", "Oʻlmas Karimov", "山田 太郎", "Anna", "Ерлан"):

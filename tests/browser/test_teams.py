@@ -49,7 +49,9 @@ def test_an_organizer_of_one_forum_sees_and_opens_only_that_forum(page, live_ser
     mine, theirs, email = _seed(live_server)
     sign_in(page, email, PASSWORD)
 
-    # Signed in, a team member lands on their forum list: theirs, not the other.
+    # Signed in, someone who reviews exactly one forum lands on its overview; the forum list shows theirs only.
+    expect(page).to_have_url(re.compile(f"/manage/{mine}/$"))
+    page.goto("/manage/")
     expect(page.get_by_role("heading", level=1, name="Forums")).to_be_visible()
     expect(page.locator(f"#forum-{mine}")).to_contain_text("Uzbekistan–Japan Business Forum")
     expect(page.locator(f"#forum-{theirs}")).to_have_count(0)
