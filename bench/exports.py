@@ -1,4 +1,5 @@
-"""Exports at scale: one forum with 20,000 delegates; the CSV and XLSX exports, the list page, a search.
+"""Exports at scale: one forum with 20,000 delegates; the CSV and XLSX exports, the list page, a search, the
+forum's overview (its counts) and the list's print view (every row of the filter, capped at 5,000).
 
 Prints, for each request, the time (median of --repeat runs, through the app's test client,
 the streamed body read to the end; wall and this process's CPU, which is steadier on a shared
@@ -185,6 +186,8 @@ def main() -> None:
         (f"search {SEARCH!r}", f"{base}?q={SEARCH}", base + nothing),
         ("CSV export", f"{base}.csv", f"{base}.csv{nothing}"),
         ("XLSX export", f"{base}.xlsx", f"{base}.xlsx{nothing}"),
+        ("overview", f"/manage/{slug}/", base + nothing),
+        ("print view (5,000)", f"{base}?print=1", f"{base}?print=1&q=no-such-delegate-anywhere"),
     ]
     ctx = mp.get_context("spawn")
     print(f"database            {url.split('://')[0]}")
