@@ -67,6 +67,8 @@ def setup(url: str, n: int, per_company: int = 4) -> tuple[str, int, float]:
 
     from forum import clock
     from forum.db import db
+    from forum.organisations import keys
+    from forum.organisations.models import Organisation
     from forum.search import search_key
     from forum.registration.models import Category, CompanyRegistration, RegState, Registration, Source
     from tests import factories as f
@@ -101,6 +103,19 @@ def setup(url: str, n: int, per_company: int = 4) -> tuple[str, int, float]:
                     category=Category.DELEGATE, state=list(RegState)[i % 4], is_late=i % 10 == 0,
                     created_at=at, state_changed_at=at,
                     search_key=search_key(full, latin, email, legal, name_en)))
+        # One organisation per country and legal name, as registration would have matched them.
+        orgs: dict[tuple[str, str], dict] = {}
+        for c in companies:
+            key = (c["country"], keys.name_key(c["legal_name"]))
+            orgs.setdefault(key, dict(legal_name=c["legal_name"], name_en=c["name_en"], country=c["country"],
+                                      city=c["city"], sector=c["sector"], name_key=key[1],
+                                      name_en_key=keys.name_key(c["name_en"]), search_key=c["search_key"]))
+            c["org_key"] = key
+        org_ids = dict(zip(orgs, db.session.scalars(
+            sa.insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True), list(orgs.values())
+        ).all()))
+        for c in companies:
+            c["organisation_id"] = org_ids[c.pop("org_key")]
         ids = db.session.scalars(sa.insert(CompanyRegistration).returning(CompanyRegistration.id, sort_by_parameter_order=True),
                                  companies).all()
         for p in people:
