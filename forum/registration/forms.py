@@ -15,13 +15,8 @@ from forum.registration import choices
 from forum.registration.services import MAX_DELEGATES, CompanyInput, DelegateInput
 
 
-class DelegateForm(Form):
-    class Meta:
-        # A plain Form (no CSRF of its own inside the FieldList) still speaks the reader's language.
-        def get_translations(self, form):
-            from flask_wtf.i18n import translations
-
-            return translations
+class PersonFields:
+    """A delegate's own fields, as the registration form, a correction and a substitution ask for them."""
 
     full_name = StringField(_l("Full name, as written natively"), validators=[DataRequired(), Length(max=200)],
                             description=_l("For example 山田 太郎, Әлия Нұрланқызы, Oʻktam Gʻulomov"))
@@ -32,6 +27,16 @@ class DelegateForm(Form):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)],
                         description=_l("With country code, e.g. +81 90 1234 5678"))
     languages = CheckboxesField(_l("Languages spoken"), validators=[Optional()])
+
+
+class DelegateForm(PersonFields, Form):
+    class Meta:
+        # A plain Form (no CSRF of its own inside the FieldList) still speaks the reader's language.
+        def get_translations(self, form):
+            from flask_wtf.i18n import translations
+
+            return translations
+
     category = SelectField(_l("Category"), choices=choices.CATEGORIES.items(), default="delegate")
     language = SelectField(_l("Correspondence language"), choices=ui_languages.choices(),
                            default=lambda: ui_languages.known(str(get_locale() or "")))
@@ -150,18 +155,9 @@ class WithdrawForm(FlaskForm):
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(PersonFields, FlaskForm):
     """A delegate's data as a badge and the forum's e-mails use it (registration.corrections)."""
 
-    full_name = StringField(_l("Full name, as written natively"), validators=[DataRequired(), Length(max=200)],
-                            description=_l("For example 山田 太郎, Әлия Нұрланқызы, Oʻktam Gʻulomov"))
-    latin_name = StringField(_l("Name in Latin letters"), validators=[DataRequired(), Length(max=200)],
-                             description=_l("As in the passport, e.g. YAMADA Taro"))
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)],
-                        description=_l("With country code, e.g. +81 90 1234 5678"))
-    languages = CheckboxesField(_l("Languages spoken"), validators=[Optional()])
     language = SelectField(_l("Correspondence language"), choices=ui_languages.choices())
 
     def __init__(self, *args, **kwargs):
