@@ -114,6 +114,11 @@ def _init_extensions(app: Flask) -> None:
     # Import every model so metadata is complete for Alembic and create_all.
     from forum import models  # noqa: F401
 
+    # Badges follow registrations' state changes (issued on approval, revoked on rejection, withdrawal, cancellation).
+    from forum.badges.issuing import connect_signals
+
+    connect_signals()
+
 
 def _register_blueprints(app: Flask) -> None:
     from forum.accounts.admin_views import bp as admin_bp
@@ -126,9 +131,16 @@ def _register_blueprints(app: Flask) -> None:
     from forum.registration.views import bp as registration_bp
     from forum.review.views import bp as review_bp
     from forum.teams.views import bp as teams_bp
+    from forum.badges.views import bp as badges_bp
+    from forum.badges.public_views import bp as badge_page_bp
+    from forum.checkin.scanner_views import bp as scanner_bp
+    from forum.checkin.views import bp as checkin_bp
+    from forum.api.views import bp as api_bp
+    from forum.api.token_views import bp as api_tokens_bp
 
     for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp,
-               organisations_bp, teams_bp, admin_bp):
+               organisations_bp, teams_bp, admin_bp, badges_bp, badge_page_bp, scanner_bp, checkin_bp, api_bp,
+               api_tokens_bp):
         app.register_blueprint(bp)
 
 

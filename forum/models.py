@@ -6,4 +6,6 @@ from forum.notifications.models import OutboxMessage  # noqa: F401
 from forum.registration.models import CompanyRegistration, LateInvitation, Registration  # noqa: F401
 from forum.organisations.models import Organisation  # noqa: F401
 from forum.teams.models import TeamMember  # noqa: F401
-from forum.badges.models import ForumKey  # noqa: F401
+from forum.badges.models import Badge, ForumKey  # noqa: F401
+from forum.api.models import ApiToken  # noqa: F401
+from forum.checkin.models import Scan  # noqa: F401

@@ -82,3 +82,23 @@ def registration_(forum: Forum, **kw):
 
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
+
+
+def approved(forum: Forum, **kw):
+    """An approved delegate (with the badge approval issues); the delegate's own fields (full_name, latin_name,
+    position, email, category, language) go to the delegate, the rest to the company."""
+    from forum.registration import states
+    from forum.registration.models import RegState
+
+    person = {k: kw.pop(k) for k in ("full_name", "latin_name", "position", "email", "category", "language")
+              if k in kw}
+    reg = company(forum, 1, delegates=[delegate_input(**person)], **kw).delegates[0]
+    states.transition(reg, RegState.APPROVED, by=None, notify=False)
+    return reg
+
+
+def badge(forum: Forum, **kw):
+    """The live badge of a newly approved delegate of the forum."""
+    from forum.badges import issuing
+
+    return issuing.badge_for(approved(forum, **kw))

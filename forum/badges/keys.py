@@ -32,3 +32,21 @@ def key_pair(forum: Forum) -> tokens.KeyPair:
 def public_key(forum: Forum) -> bytes:
     """What a scanner needs to verify this forum's badges."""
     return key_pair(forum).public
+
+
+def is_genuine_elsewhere(code: str | None) -> bool:
+    """Whether a token that names another forum's key is genuinely signed by a forum of this site: only then
+    is it "wrong_forum"; a made-up token with a foreign tag is just "invalid". Forums are few: each stored
+    public key whose tag matches is tried."""
+    try:
+        parsed = tokens.parse(code)
+    except tokens.TokenError:
+        return False
+    for public in db.session.scalars(sa.select(ForumKey.public_key)):
+        if tokens.forum_tag(public) == parsed.forum_tag:
+            try:
+                tokens.verify(public, code)
+            except tokens.TokenError:
+                continue
+            return True
+    return False

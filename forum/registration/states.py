@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import gettext as _
 
 from forum import clock
@@ -15,6 +16,13 @@ from forum.forums.models import Forum, ForumStatus
 from forum.registration.models import ACTIVE_STATES, RegState, Registration
 
 S = RegState
+
+# Sent by transition() after every change, inside the transaction and the forum lock, with
+# sender=the registration and frm, to, by. Other domains follow a registration's fate through it without
+# the state machine knowing them: badges (badges.issuing) issue a badge on approval and revoke it on
+# rejection, withdrawal and cancellation. Receivers are connected by the app factory.
+signals = Namespace()
+state_changed = signals.signal("registration-state-changed")
 
 # transition(reason_code=...): withdrawn because a colleague took the place (registration.substitution).
 SUBSTITUTION = "substitution"
@@ -130,6 +138,7 @@ def transition(
     audit.record(subject_type="registration", subject_id=reg.id, action="state_change", actor=by,
                  forum_id=forum.id, from_state=frm.value, to_state=to.value, reason=reason, **extra)
     db.session.flush()
+    state_changed.send(reg, frm=frm, to=to, by=by, now=now)
     if notify:
         from forum.registration.mails import decision_mail
 
