@@ -165,6 +165,7 @@ class _Seeder:
         self._misspelt_name(main, organizer)
         self._reversible_decisions(main, second, organizer)
         self._returning_company(main, organizer)
+        self._door(main, second, organizer)
 
     def _failed_mail(self, forum: Forum) -> None:
         """Two approval mails a mail server refused for good, so that Manage → Mail shows what failed and
@@ -491,6 +492,41 @@ class _Seeder:
             for reg in company.delegates:
                 _decide(reg, RegState.APPROVED, organizer)
 
+    def _door(self, main: Forum, second: Forum, organizer: User) -> None:
+        """Issue 8: every approved Astana delegate has a badge (issued on approval); a door rehearsal this
+        morning at Gate 1 and Gate 2 admitted some of them, one delegate lost a badge and got a new one, and the
+        failed scans the dashboard lists: the lost badge, garbage, a Tashkent badge.
+        Fixed choices (no draws from the seeder's rng), so everything before stays as it was."""
+        from forum.badges import issuing
+        from forum.checkin import services as checkin
+
+        staff = self.users[STAFF][0]
+        issuing.ensure_badges(main)
+        issuing.ensure_badges(second)
+        badges = issuing.live_badges(main)
+        start = self.now - timedelta(minutes=100)
+
+        def scan(code: str, minute: float, device: str, nonce: str, direction: str = "in") -> None:
+            checkin.check_in(main, code, by=staff, device=device, nonce=f"demo-{nonce}", direction=direction,
+                             now=start + timedelta(minutes=minute))
+
+        admitted = badges[::7]  # about one in seven of the approved delegates
+        for i, badge in enumerate(admitted):
+            # arrivals bunch up early, as at a real door: the i-th at about 1.5 * sqrt(i) * 10 minutes
+            scan(badge.token, 15 * (i / max(len(admitted), 1)) ** 0.5 * 6, "Gate 1" if i % 3 else "Gate 2",
+                 f"in-{i}")
+        scan(admitted[1].token, 40, "Gate 2", "again-1")  # already checked in
+        scan(admitted[2].token, 70, "Gate 1", "out-2", direction="out")  # stepped out for a call
+        lost = badges[3]
+        new = issuing.reissue(lost, by=organizer, reason="Lost at the hotel; a new badge was printed.")
+        scan(lost.token, 75, "Gate 1", "lost")  # the old badge: revoked
+        scan(new.token, 76, "Gate 1", "lost-new")
+        scan("https://example.org/b/1NOTAREALBADGE", 80, "Gate 2", "garbage")
+        tashkent = issuing.live_badges(second)
+        if tashkent:
+            scan(tashkent[0].token, 85, "Gate 2", "wrong-forum")
+        db.session.flush()
+
     # --- what `forum demo` prints -----------------------------------------------------------------
 
     def summary(self, seconds: float) -> str:
@@ -512,6 +548,12 @@ class _Seeder:
             .where(LateInvitation.forum_id.in_([f.id for f in self.forums]), LateInvitation.used_at.is_(None))
         )
         lines.append(f"  open late-entry invitations: {invitations}")
+        from forum.checkin import queries as door
+
+        main = next(f for f in self.forums if f.slug == MAIN_SLUG)
+        seen = door.arrivals(main)
+        lines.append(f"  {MAIN_SLUG}: every approved delegate has a badge; the door rehearsal admitted "
+                     f"{seen.arrived} of {seen.expected} ({seen.present} inside now)")
         lines += ["", "Logins (e-mail / password):"]
         for login in LOGINS:
             created = self.users[login.kind][1]
