@@ -17,8 +17,8 @@ from xml.sax.saxutils import escape, quoteattr
 # Geometry, in SVG user units (CSS pixels at 100%).
 PLOT_HEIGHT = 180
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 54  # room for the y axis's numbers and label, the x axis's labels
-SLOT_MIN, SLOT_MAX = 14, 44  # the width per bar, bar plus gap
-TARGET_WIDTH = 720  # a chart of few bars is widened to about this; one of many grows past it (the page scrolls it)
+SLOT_MIN, SLOT_MAX = 14, 72  # the width per bar, bar plus gap
+TARGET_WIDTH = 960  # a chart of few bars is widened to about this; one of many grows past it (the page scrolls it)
 FONT_SIZE = 11
 BAR_FILL = "#0a58ca"  # the navbar's blue: AA contrast against white
 AXIS_STROKE = "#6c757d"
@@ -28,10 +28,15 @@ TEXT_FILL = "#212529"
 
 @dataclass(frozen=True)
 class Bar:
-    label: str  # e.g. "09:15": under the bar when `marked`, and in its tooltip
+    label: str  # e.g. "09:15": under the bar (when there is room, see `major`), and in its tooltip
     value: int
-    marked: bool = True  # whether the x axis prints this bar's label (e.g. only full hours)
+    major: bool = True  # labelled even when the bars are too narrow for every label (e.g. the full hours)
     tooltip: str = ""  # the bar's <title>; default "<label>: <value>"
+
+
+def _room_for(label: str) -> float:
+    """About how wide a label is drawn (digits and colons of a system font are ~0.6 em), plus a gap."""
+    return len(label) * FONT_SIZE * 0.62 + 6
 
 
 def nice_step(top: int, ticks: int = 4) -> int:
@@ -53,11 +58,17 @@ def _text(x: float, y: float, content: str, *, anchor: str = "middle", cls: str 
 
 
 def bar_chart(bars: list[Bar], *, title: str, description: str = "", x_label: str = "", y_label: str = "",
-              empty_text: str = "", id_prefix: str = "chart") -> str:
-    """An SVG bar chart of `bars`, left to right, with a y axis from 0 in round steps."""
+              empty_text: str = "", id_prefix: str = "chart", target_width: int = TARGET_WIDTH) -> str:
+    """An SVG bar chart of `bars`, left to right, with a y axis from 0 in round steps.
+
+    `target_width`: few bars are widened to about this (a phone's chart is drawn narrower than a desktop's);
+    many bars make it wider, never narrower than SLOT_MIN per bar. Every bar gets its label when the bars
+    are wide enough for them; otherwise only the major ones do.
+    """
     n = len(bars)
-    slot = max(SLOT_MIN, min(SLOT_MAX, (TARGET_WIDTH - LEFT - RIGHT) / n)) if n else SLOT_MAX
-    plot_width = max(slot * n, SLOT_MAX * 4)
+    slot = max(SLOT_MIN, min(SLOT_MAX, (target_width - LEFT - RIGHT) / n)) if n else SLOT_MAX
+    label_all = all(_room_for(b.label) <= slot for b in bars)
+    plot_width = max(slot * n, min(SLOT_MAX * 4, target_width - LEFT - RIGHT))
     width = LEFT + plot_width + RIGHT
     height = TOP + PLOT_HEIGHT + BOTTOM
     base = TOP + PLOT_HEIGHT  # the y of value 0
@@ -97,7 +108,7 @@ def bar_chart(bars: list[Bar], *, title: str, description: str = "", x_label: st
             tip = bar.tooltip or f"{bar.label}: {bar.value}"
             out.append(f'<rect x="{x:g}" y="{y:g}" width="{slot - gap:g}" height="{base - y:g}" fill="{BAR_FILL}" '
                        f'class="chart-bar" data-value="{bar.value}"><title>{escape(tip)}</title></rect>')
-        if bar.marked and bar.label:
+        if (label_all or bar.major) and bar.label:
             tx = LEFT + i * slot
             out.append(f'<line x1="{tx:g}" y1="{base:g}" x2="{tx:g}" y2="{base + 4:g}" stroke="{AXIS_STROKE}" '
                        f'class="chart-axis"/>')

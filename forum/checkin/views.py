@@ -57,14 +57,18 @@ def _page_number() -> int:
     return ascii_int(raw, maximum=MAX_PAGE) or 1
 
 
-def _chart(forum: Forum, curve: queries.Curve) -> Markup:
+# The chart twice: wide for a desktop, narrow for a phone (the page shows one); each scrolls sideways when a long
+# day needs more room. A server cannot know the screen, and a scaled-down wide chart has unreadable text.
+CHART_WIDTHS = {"wide": chart.TARGET_WIDTH, "narrow": 360}
+
+
+def _charts(forum: Forum, curve: queries.Curve) -> dict[str, Markup]:
     quarters = curve.quarters
-    every = len(quarters) <= 12  # few bars: each has room for its time; many: full hours only
     bars = []
     for q in quarters:
         start, end = local_time(q.start, forum), local_time(q.start + queries.QUARTER, forum)
         bars.append(chart.Bar(
-            label=start, value=q.count, marked=every or q.start.astimezone(forum.tz).minute == 0,
+            label=start, value=q.count, major=q.start.astimezone(forum.tz).minute == 0,
             tooltip=ngettext("%(start)s–%(end)s: %(num)d arrival", "%(start)s–%(end)s: %(num)d arrivals", q.count,
                              start=start, end=end)))
     description = ""
@@ -75,11 +79,11 @@ def _chart(forum: Forum, curve: queries.Curve) -> Markup:
                         end=local_time(quarters[-1].start + queries.QUARTER, forum),
                         day=local_day_month(quarters[0].start, forum), peak=local_time(peak.start, forum),
                         n=peak.count)
-    svg = chart.bar_chart(
+    return {size: Markup(chart.bar_chart(  # every text in it was escaped by chart.bar_chart
         bars, title=_("Arrivals per 15 minutes"), description=description,
         x_label=_("Time of first entry, %(zone)s", zone=zone_label(forum)), y_label=_("Arrivals"),
-        empty_text=_("Nobody has arrived yet."), id_prefix="arrivals-chart")
-    return Markup(svg)  # every text in it was escaped by chart.bar_chart
+        empty_text=_("Nobody has arrived yet."), id_prefix=f"arrivals-{size}", target_width=width))
+        for size, width in CHART_WIDTHS.items()}
 
 
 def reason(scan: Scan, forum: Forum) -> list[str]:
@@ -110,7 +114,7 @@ def dashboard(slug: str):
     counts = queries.scan_counts(forum)
     return render_template(
         "checkin/dashboard.html", forum=forum, presence=queries.presence(forum), curve=curve,
-        chart=_chart(forum, curve), counts=counts, refused=sum(counts[r] for r in FAILED), page=page,
+        charts=_charts(forum, curve), counts=counts, refused=sum(counts[r] for r in FAILED), page=page,
         listed=listed, listable=queries.LISTABLE, now=clock.now(), result_label=labels.label,
         result_tone=labels.tone, reason=reason, badge_category=labels.badge_category, quarter=queries.QUARTER,
     )

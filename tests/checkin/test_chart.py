@@ -70,10 +70,27 @@ def test_one_bucket_fills_the_plot_height_on_a_scale_from_zero():
     assert float(bar.get("width")) > 0
 
 
-def test_only_marked_bars_get_an_axis_label():
-    bars = [Bar(f"{h:02d}:{m:02d}", 1, marked=(m == 0)) for h in (9, 10) for m in (0, 15, 30, 45)]
-    root = parse(bar_chart(bars, title="t"))
-    assert [t.text for t in root.iter(f"{SVG}text") if "chart-x" in t.get("class")] == ["09:00", "10:00"]
+def _x_labels(root) -> list[str]:
+    return [t.text for t in root.iter(f"{SVG}text") if "chart-x" in t.get("class")]
+
+
+def test_every_bar_is_labelled_when_there_is_room():
+    bars = [Bar(f"09:{m:02d}", 1, major=(m == 0)) for m in (0, 15, 30, 45)]
+    assert _x_labels(parse(bar_chart(bars, title="t"))) == ["09:00", "09:15", "09:30", "09:45"]
+
+
+def test_only_major_bars_are_labelled_when_the_bars_are_narrow():
+    bars = [Bar(f"{h:02d}:{m:02d}", 1, major=(m == 0)) for h in range(8, 18) for m in (0, 15, 30, 45)]
+    assert _x_labels(parse(bar_chart(bars, title="t"))) == [f"{h:02d}:00" for h in range(8, 18)]
+    # the same four bars drawn for a phone are too narrow for all their labels
+    few = [Bar(f"09:{m:02d}", 1, major=(m == 0)) for m in (0, 15, 30, 45)] * 3
+    assert len(_x_labels(parse(bar_chart(few, title="t", target_width=360)))) == 3
+
+
+def test_a_narrow_target_makes_a_narrower_chart():
+    bars = [Bar(str(i), i) for i in range(10)]
+    wide, narrow = (float(parse(bar_chart(bars, title="t", target_width=w)).get("width")) for w in (960, 360))
+    assert narrow <= 360 < wide
 
 
 def test_text_is_escaped():

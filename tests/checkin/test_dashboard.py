@@ -159,15 +159,15 @@ def test_the_chart_marks_the_forums_full_hours_in_kathmandu(client, db, login):
     counted in UTC would be labelled 08:45, 09:45 ..."""
     forum = f.forum(tz="Asia/Kathmandu", slug="kathmandu")
     staff = f.member(forum, Permission.CHECKIN)
-    for minute in range(0, 200, 10):  # 07:50 to 11:10 local: 14 quarters
+    for minute in range(0, 430, 15):  # 07:50 to 14:50 local: 29 quarters, too narrow to label each
         at = local("Asia/Kathmandu", 2026, 12, 7, 7, 50) + timedelta(minutes=minute)
         scan(forum, f.badge(forum).token, staff, now=at.astimezone(ZoneInfo("UTC")))
     login(staff)
     html = _text(client.get("/manage/kathmandu/checkin"))
     svg = html[html.index("<svg"):html.index("</svg>")]
     marks = re.findall(r'class="chart-text chart-x">([^<]+)<', svg)
-    assert marks == ["08:00", "09:00", "10:00", "11:00"]
-    assert len(re.findall(r"<rect ", svg)) == 14 and "07:45–08:00: 1 arrival" in svg
+    assert marks == ["08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00"]
+    assert len(re.findall(r"<rect ", svg)) == 29 and "07:45–08:00: 1 arrival" in svg
     assert "UTC+05:45" in svg  # the axis names the zone
 
 
@@ -210,7 +210,7 @@ def test_the_dashboard_shows_the_headline_tables_and_chart(client, door, login):
     assert _row(html, "by-category", "speaker")[1:] == ["1", "1", "100%", "0"]
     # the chart: an SVG with its title, one bar for the three arrivals, and the same figures as a table
     svg = html[html.index("<svg"):html.index("</svg>")]
-    assert "<title id=\"arrivals-chart-title\">Arrivals per 15 minutes</title>" in svg
+    assert "<title id=\"arrivals-wide-title\">Arrivals per 15 minutes</title>" in svg
     assert re.findall(r'data-value="(\d+)"', svg) == ["3"]
     assert "style=" not in svg and "<script" not in svg
     assert "<details" in html and 'id="arrivals-table"' in html
