@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from forum.badges import tokens
 from forum.badges.models import Badge, ForumKey
 from forum.db import db
-from forum.forums.models import Forum
+from forum.forums.models import Forum, ForumStatus
 from forum.registration.models import RegState, Registration
 
 
@@ -28,9 +28,9 @@ class Found:
     @property
     def is_valid(self) -> bool:
         """What the public may be told: a live badge of an approved delegate (or of the team) of a public
-        forum. Revoked, not approved, a draft forum's: "not a valid badge", like a forged one."""
+        forum. Revoked, not approved, a draft or cancelled forum's: "not a valid badge", like a forged one."""
         badge, reg = self.badge, self.badge.registration
-        if not badge.is_live or not self.forum.is_public:
+        if not badge.is_live or not self.forum.is_public or self.forum.status is ForumStatus.CANCELLED:
             return False
         return reg is None or reg.state is RegState.APPROVED
 

@@ -7,7 +7,7 @@ overview; the door's figures belong to those who run the door.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
@@ -86,6 +86,11 @@ def _charts(forum: Forum, curve: queries.Curve) -> dict[str, Markup]:
         for size, width in CHART_WIDTHS.items()}
 
 
+def day_label(day: date, forum: Forum) -> str:
+    """'23 November' for a forum-local day (noon of it, on the forum's clock, is surely that day)."""
+    return local_day_month(datetime.combine(day, time(12), tzinfo=forum.tz), forum)
+
+
 def reason(scan: Scan, forum: Forum) -> list[str]:
     """Why the door said what it said, in plain words: the result's sentence, and the particulars."""
     out = [labels.explain(scan.result)]
@@ -116,5 +121,5 @@ def dashboard(slug: str):
         "checkin/dashboard.html", forum=forum, presence=queries.presence(forum), curve=curve,
         charts=_charts(forum, curve), counts=counts, refused=sum(counts[r] for r in FAILED), page=page,
         listed=listed, listable=queries.LISTABLE, now=clock.now(), result_label=labels.label,
-        result_tone=labels.tone, reason=reason, badge_category=labels.badge_category, quarter=queries.QUARTER,
+        result_tone=labels.tone, reason=reason, badge_category=labels.badge_category, quarter=queries.QUARTER, day_label=day_label,
     )

@@ -258,6 +258,23 @@ def test_refused_scans_are_listed_with_their_reasons_in_plain_words(client, door
     assert "山田 太郎" in table and "First entry at" in table and "(Gate 1)" in table and "Әлия" not in table
 
 
+def test_each_day_with_arrivals_has_its_link_and_shows_its_own_bars(client, door, login):
+    forum, staff = door
+    for day, n in ((7, 2), (8, 3)):
+        for _ in range(n):
+            scan(forum, f.badge(forum).token, staff, now=local("Asia/Almaty", 2026, 12, day, 9, 0))
+    login(staff)
+    html = _text(client.get("/manage/astana/checkin"))  # the last day, as nobody arrived today
+    assert "Arrivals per 15 minutes · 8 December" in html
+    assert re.search(r'aria-current="page" href="[^"]*day=2026-12-08">8 December<', html)
+    assert 'day=2026-12-07">7 December<' in html
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    assert re.findall(r'data-value="(\d+)"', svg) == ["3"]
+    html = _text(client.get("/manage/astana/checkin?day=2026-12-07"))
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    assert re.findall(r'data-value="(\d+)"', svg) == ["2"] and "Arrivals per 15 minutes · 7 December" in html
+
+
 @pytest.mark.parametrize("query", ["?page=abc", "?page=0", "?page=%C2%B2", "?result=ok", "?result=nonsense",
                                    "?day=2026-13-45", "?day=%E2%91%A0", "?day=", "?page=99"])
 def test_nonsense_in_the_query_is_ignored(client, door, login, query):
