@@ -12,7 +12,6 @@ import pytest
 
 from forum.badges import issuing
 from forum.checkin import queries, services
-from forum.checkin.models import Result
 from forum.registration import states
 from forum.registration.models import RegState
 from forum.teams.models import Permission
