@@ -63,6 +63,9 @@ class Defaults:
     # one network address may register with it (ten per company: a chamber's few companies fit).
     REGISTRATION_HOURLY_DELEGATES_PER_CONTACT = 50
     REGISTRATION_HOURLY_DELEGATES_PER_ADDRESS = 100
+    # The page a badge's QR code opens (/b/<token>), per network address: a venue's delegates share one, and
+    # scanning each other's badges is what they do there; signed-in team members are not counted.
+    RATELIMIT_BADGE_PAGE = "120 per minute"
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0 = trust none).
     PROXY_COUNT = 0
 

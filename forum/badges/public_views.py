@@ -1,6 +1,88 @@
-"""The page a badge's QR code opens: /b/<token>."""
+"""The page a badge's QR code opens: /b/<token>, whatever camera app read it.
+
+Who sees what:
+- a signed-in member of the badge's forum's team with the check-in permission: the badge holder, the
+  badge's state at the door, and a "Check in" button; after it, the check-in result in the scanner's
+  words and colours (green, amber, red);
+- anyone else (anonymous, delegates, other forums' teams): only that the badge is valid for this forum,
+  plus the holder's name and company when their company agreed to the participant directory, or that a
+  team badge is one. A revoked, forged, unknown or not-approved badge is "not a valid badge", with no
+  word on why (that would help a forger). Never indexed, never cached.
+
+Why the check-in is a POST and not the GET itself: a GET must be safe to repeat and to fetch ahead. Link
+previews, a browser's prefetch or prerender of a page it has seen, a reload, a back button — none of them
+may admit a badge again or record a scan nobody made. The GET shows where the badge stands; the button
+posts a nonce made when the page was drawn (check_in's idempotence key), so a double tap or a re-sent
+form records one scan and answers as the first did. The answer is then shown by a redirect to
+/b/<token>?scan=<nonce>, which reads that scan back: reloading the result records nothing.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import secrets
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forum.badges import lookup
+from forum.checkin import labels, queries, services
+from forum.db import db
+from forum.errors import InvalidInput, NotAllowed
+from forum.extensions import limiter
+from forum.teams.models import Permission
+from forum.teams.permissions import has_permission, is_on_a_team
 
 bp = Blueprint("badge_page", __name__)
+
+DEVICE = "Badge page"  # the device label of the scans made from this page (the scanner's are named by staff)
+
+
+def _limit() -> str:
+    return current_app.config["RATELIMIT_BADGE_PAGE"]
+
+
+def _team_member() -> bool:
+    # Staff checking people in from their phone's camera share the venue's address with every delegate.
+    return bool(current_user.is_authenticated and is_on_a_team(current_user))
+
+
+def _private(response):
+    """Nobody's search engine, nobody's cache: the page says who holds a badge."""
+    response.headers["X-Robots-Tag"] = "noindex, nofollow, noarchive"
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _page(template: str, status: int = 200, **context):
+    return _private(current_app.make_response((render_template(template, **context), status)))
+
+
+@bp.get("/b/<token>")
+@limiter.limit(_limit, exempt_when=_team_member)
+def show(token: str):
+    found = lookup.find(token)
+    if found is not None and has_permission(current_user, found.forum, Permission.CHECKIN):
+        badge = found.badge
+        scan = queries.own_scan(badge, request.args.get("scan"), current_user)
+        return _page("badges/badge_page_staff.html", found=found, badge=badge, holder=services.describe(badge),
+                     scan=scan, nonce="page-" + secrets.token_urlsafe(18), labels=labels)
+    if found is None or not found.is_valid:
+        return _page("badges/badge_page.html", 404, found=None)
+    return _page("badges/badge_page.html", found=found, badge=found.badge, labels=labels,
+                 consented=found.badge.registration is not None and found.badge.registration.company.directory_consent)
+
+
+@bp.post("/b/<token>")
+def check_in(token: str):
+    """The "Check in" button: one scan, recorded once per nonce, then the result page (see the module's doc)."""
+    found = lookup.find(token)
+    if found is None:
+        abort(404)
+    try:
+        outcome = services.check_in(found.forum, token, by=current_user, device=DEVICE,
+                                    nonce=request.form.get("nonce", ""))
+    except NotAllowed:
+        abort(403)
+    except InvalidInput:
+        abort(400)
+    db.session.commit()
+    return redirect(url_for(".show", token=found.badge.token, scan=outcome.scan.nonce), 303)

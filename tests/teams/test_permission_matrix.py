@@ -89,6 +89,7 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "admin": ADMIN,
     "corrections": ("forum_permission", Permission.REVIEW),  # its /manage routes; its /my routes are the delegates'
     "organisations": ADMIN,  # organisations span forums
+    "checkin": ("forum_permission", Permission.CHECKIN),  # the check-in dashboard
 }
 
 

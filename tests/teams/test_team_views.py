@@ -144,14 +144,18 @@ def test_the_forum_list_shows_only_the_links_the_permissions_open(client, db, lo
     assert all((link in row) is review for link in REVIEW_LINKS)
     assert all((link in row) is manage for link in MANAGE_LINKS)
     assert "door scanner" not in row
+    assert ("/manage/astana/checkin" in row) is ("checkin" in perms or manage)
 
 
-def test_check_in_alone_lists_the_forum_with_a_word_on_the_scanner(client, db, login, forum):
+def test_check_in_alone_lists_the_forum_with_its_check_in_page_only(client, db, login, forum):
     login(f.member(forum, "checkin"))
     html = _text(client.get("/manage/"))
     row = _forum_row(html)
-    assert "Central Asia + Japan Business Forum" in row and "the door scanner comes with badges" in row
-    assert "/manage/astana/" not in html  # no page of the forum anywhere, menu included
+    assert "Central Asia + Japan Business Forum" in row and "/manage/astana/checkin" in row
+    menu = html[html.index('class="dropdown-menu"'):html.index("</nav>")]
+    assert "/manage/astana/checkin" in menu
+    # no other page of the forum anywhere, menu included
+    assert set(re.findall(r"/manage/astana/[a-z-]*", html)) == {"/manage/astana/checkin"}
     assert "/manage/forums/new" not in html and "/admin/users" not in html
 
 
