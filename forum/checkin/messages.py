@@ -165,6 +165,24 @@ def category_label(value: str) -> str:
     return choices.category_label(value)
 
 
+def delegate_shown(badge: Badge | None) -> dict | None:
+    """`services.describe(badge)` plus what a screen prints instead of codes: the country's name and the
+    category's label, in the reader's language."""
+    from forum.checkin.services import describe
+
+    shown = describe(badge)
+    if shown is None:
+        return None
+    shown["country_name"] = choices.country_name(shown["country"]) if shown["country"] else ""
+    shown["category_label"] = category_label(shown["category"])
+    return shown
+
+
+def arrivals_text(arrived: int, expected: int) -> str:
+    """"Arrived 12 of 40": approved delegates who have entered, of all approved delegates."""
+    return _("Arrived %(arrived)d of %(expected)d", arrived=arrived, expected=expected)
+
+
 @dataclass(frozen=True)
 class Verdict:
     status: str  # the result code (checkin.models.Result)

@@ -146,12 +146,15 @@ def test_the_forum_list_shows_only_the_links_the_permissions_open(client, db, lo
     assert "door scanner" not in row
 
 
-def test_check_in_alone_lists_the_forum_with_a_word_on_the_scanner(client, db, login, forum):
+def test_check_in_alone_lists_the_forum_with_its_scanner(client, db, login, forum):
     login(f.member(forum, "checkin"))
     html = _text(client.get("/manage/"))
     row = _forum_row(html)
-    assert "Central Asia + Japan Business Forum" in row and "the door scanner comes with badges" in row
-    assert "/manage/astana/" not in html  # no page of the forum anywhere, menu included
+    assert "Central Asia + Japan Business Forum" in row and 'href="/manage/astana/scan">Scanner</a>' in row
+    menu = html[html.index('class="dropdown-menu"'):html.index("</nav>")]
+    assert 'href="/manage/astana/scan">Scanner</a>' in menu
+    # the scanner is the only page of the forum anywhere, menu included
+    assert set(re.findall(r'href="(/manage/astana/[^"]*)"', html)) == {"/manage/astana/scan"}
     assert "/manage/forums/new" not in html and "/admin/users" not in html
 
 
@@ -165,7 +168,11 @@ def test_the_manage_menu_and_the_forum_tabs_follow_the_permissions(client, db, l
     tabs = html[html.index('class="nav nav-tabs'):]
     tabs = tabs[:tabs.index("</ul>")]
     assert "Registrations" in tabs and "/manage/astana/team" not in tabs and "/manage/astana/mail" not in tabs
-    assert "/manage/astana/edit" not in html
+    assert "/manage/astana/edit" not in html and "/manage/astana/scan" not in html  # no check-in permission
+    login(f.member(forum, "review", "checkin"))
+    html = _text(client.get("/manage/astana/registrations"))
+    tabs = html[html.index('class="nav nav-tabs'):]
+    assert 'href="/manage/astana/scan">Scanner</a>' in tabs[:tabs.index("</ul>")]
 
 
 def test_administrators_see_users_and_new_forum(client, db, login, forum):
