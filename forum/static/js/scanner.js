@@ -120,8 +120,9 @@
     const out = direction() === 'out';
     root.classList.toggle('scanner-out', out);
     document.querySelectorAll('input[type=hidden][name=direction]').forEach(function (input) { input.value = direction(); });
-    results.querySelectorAll('button[data-person], .person-form button').forEach(function (button) {
+    results.querySelectorAll('button[data-name]').forEach(function (button) {
       button.textContent = out ? t('CheckOut') : t('CheckIn');
+      button.setAttribute('aria-label', button.textContent + ': ' + button.dataset.name);
     });
     if (verdict.classList.contains('verdict-idle')) el('verdict-title').textContent = out ? t('ReadyOut') : t('ReadyIn');
   }
@@ -372,8 +373,9 @@
     text.appendChild(presence);
     const button = document.createElement('button');
     button.type = 'button';
-    button.className = 'btn btn-success';
+    button.className = 'btn btn-success text-nowrap';
     button.dataset.person = p.registration;
+    button.dataset.name = p.full_name;
     button.textContent = direction() === 'out' ? t('CheckOut') : t('CheckIn');
     button.setAttribute('aria-label', button.textContent + ': ' + p.full_name);
     li.appendChild(text);
