@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, new_context, playwright_expect, sign_in, watch
+from tests.browser.helpers import (
+    CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, new_context, playwright_expect, sign_in, watch,
+)
 from tests.browser.test_screenshots import CUT_OFF_JS, OVERFLOW_JS, SHOTS
 
 expect = playwright_expect()
@@ -91,8 +93,8 @@ def _seed(live_server) -> dict:
         issuing.reissue(old, by=factories.organizer(email=f"boss+{slug}@example.org"), reason="Lost at the hotel")
         factories.member(forum, Permission.CHECKIN, email=f"door+{slug}@example.uz", password=PASSWORD,
                          name="Door Keeper")
-        return {"slug": slug, "email": f"door+{slug}@example.uz", "badge_url": f"{live_server.url}/b/{issuing.badge_for(yamada).token}",
-                "revoked": old.token}
+        return {"slug": slug, "email": f"door+{slug}@example.uz",
+                "badge_url": f"{live_server.url}/b/{issuing.badge_for(yamada).token}", "revoked": old.token}
 
     return live_server.seed(build)
 
@@ -157,7 +159,8 @@ def test_the_camera_scans_a_badge_then_knows_it_is_inside_and_a_revoked_code_is_
         expect(verdict.locator("#verdict-title")).to_have_text("Checked in")
         expect(verdict.locator("#verdict-name")).to_have_text("山田 太郎")
         expect(verdict.locator("#verdict-latin")).to_have_text("YAMADA Taro")
-        expect(verdict.locator("#verdict-details")).to_have_text("株式会社さくら商事 (Sakura Trading Co., Ltd.) · Japan · Delegate")
+        expect(verdict.locator("#verdict-details")).to_have_text(
+            "株式会社さくら商事 (Sakura Trading Co., Ltd.) · Japan · Delegate")
         expect(page.locator("#arrivals")).to_have_text("Arrived 1 of 3")
         expect(page.get_by_role("button", name="Stop camera")).to_be_visible()
         SHOTS.mkdir(exist_ok=True)
@@ -167,7 +170,8 @@ def test_the_camera_scans_a_badge_then_knows_it_is_inside_and_a_revoked_code_is_
         # The badge leaves the frame and comes back after the debounce: inside already, with the first entry.
         expect(verdict).to_have_attribute("data-status", "already_checked_in", timeout=20_000)
         expect(verdict).to_have_class(re.compile(r"\bverdict-warn\b"))
-        expect(verdict.locator("#verdict-reason")).to_have_text(re.compile(r"^Already checked in at \d\d:\d\d by Gate 1\.$"))
+        expect(verdict.locator("#verdict-reason")).to_have_text(
+            re.compile(r"^Already checked in at \d\d:\d\d by Gate 1\.$"))
         expect(verdict.locator("#verdict-name")).to_have_text("山田 太郎")
         expect(page.locator("#arrivals")).to_have_text("Arrived 1 of 3")
         page.screenshot(path=SHOTS / "41-scanner-already-phone.png", full_page=True)
@@ -316,7 +320,8 @@ def test_a_scan_lost_on_the_way_is_sent_again_with_its_nonce_and_recorded_once(b
         page.get_by_role("button", name="Check", exact=True).click()
         verdict = page.locator("#verdict")
         expect(verdict).to_have_attribute("data-status", "ok")
-        expect(verdict.locator("#verdict-reason")).to_have_text("Welcome! The badge is valid and the arrival is recorded.")
+        expect(verdict.locator("#verdict-reason")).to_have_text(
+            "Welcome! The badge is valid and the arrival is recorded.")
         assert len(bodies) == 2 and bodies[0] == bodies[1] and bodies[0]["device"] == "Gate 2"
 
         mode["now"] = "down"

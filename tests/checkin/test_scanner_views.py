@@ -3,6 +3,7 @@ permissions, the name search in any script, check-in by a tap, and the form that
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -88,7 +89,8 @@ def test_the_page_says_arrived_n_of_m_and_loads_only_its_own_files(client, forum
     assert all('src="/static/' in attrs for attrs in scripts)  # no inline script (CSP)
     assert 'src="/static/vendor/jsqr/jsQR.js"' in html and 'src="/static/js/scanner.js"' in html
     assert " style=" not in html and " onclick=" not in html
-    assert 'data-check-url="/manage/astana/scan/check"' in html and 'data-search-url="/manage/astana/scan/search"' in html
+    assert 'data-check-url="/manage/astana/scan/check"' in html
+    assert 'data-search-url="/manage/astana/scan/search"' in html
     for name in ("ok", "warn", "refused"):
         assert f'data-sound-{name}="/static/sounds/{name}.wav"' in html
         sound = client.get(f"/static/sounds/{name}.wav")
@@ -126,7 +128,8 @@ def test_a_first_scan_is_ok_with_the_delegate_and_the_new_count(client, db, foru
     d = a["delegate"]
     assert (d["full_name"], d["latin_name"], d["company"], d["company_latin"]) == (
         "山田 太郎", "YAMADA Taro", "株式会社さくら商事", "Sakura Trading")
-    assert (d["country"], d["country_name"], d["category"], d["category_label"]) == ("JP", "Japan", "speaker", "Speaker")
+    assert (d["country"], d["country_name"], d["category"], d["category_label"]) == (
+        "JP", "Japan", "speaker", "Speaker")
     assert a["arrivals"] == {"arrived": 1, "expected": 2, "present": 1, "text": "Arrived 1 of 2"}
     assert a["replayed"] is False and a["first_checked_in_at"] is None
     (row,) = scans(db, forum)
@@ -285,7 +288,8 @@ def test_malformed_json_is_400_json(client, db, forum, staff, token, raw):
 
 
 def test_a_form_post_to_the_json_endpoint_is_400_json(client, db, forum, staff, token):
-    r = client.post(CHECK, data={"code": "x", "nonce": "n", "csrf_token": token}, headers={"Accept": "application/json"})
+    r = client.post(CHECK, data={"code": "x", "nonce": "n", "csrf_token": token},
+                    headers={"Accept": "application/json"})
     assert r.status_code == 400 and r.get_json()["error"] == "invalid_json"
 
 
@@ -564,5 +568,37 @@ def test_search_and_tap_without_javascript(client, db, forum, staff, token, peop
 
 def test_the_exit_direction_is_kept_and_the_buttons_say_check_out(client, db, forum, staff, people):
     html = _text(client.get(PAGE, query_string={"q": "aliya", "direction": "out"}))
-    assert 'checked class="btn-check" form="scan-form" id="direction-1" name="direction" type="radio" value="out"' in html
+    exit_radio = 'checked class="btn-check" form="scan-form" id="direction-1" name="direction" type="radio" value="out"'
+    assert exit_radio in html
     assert "Ready to scan exits" in _verdict(html) and ">Check out</button>" in html
+
+
+def test_hostile_json_never_gives_a_500_and_a_refusal_records_nothing(client, db, forum, staff, token):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    badge = f.badge(forum)
+    db.session.commit()
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
+                        st.floats(allow_nan=False), st.text(max_size=30),
+                        st.sampled_from(["", " ", "\x00", "in", "out", badge.token, "\u0958" * 120, "x" * 400,
+                                         badge.registration.public_id, "🙂" * 60]))
+    value = st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(st.text(max_size=5), scalars, max_size=2))
+    payload = st.dictionaries(st.sampled_from(["code", "nonce", "direction", "device", "registration", "extra"]),
+                              value, max_size=5)
+    seen = []
+
+    @settings(max_examples=120, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(payload=payload)
+    def fuzz(payload):
+        before = len(scans(db, forum))
+        r = client.post(CHECK, data=json.dumps(payload), content_type="application/json",
+                        headers={"X-CSRFToken": token, "Accept": "application/json"})
+        assert r.status_code in (200, 400, 404, 409) and r.is_json, (payload, r.status_code)
+        seen.append(r.status_code)
+        if r.status_code != 200:
+            assert len(scans(db, forum)) == before, payload
+            assert r.get_json()["error"] and r.get_json()["message"]
+
+    fuzz()
+    assert 400 in seen
