@@ -251,6 +251,9 @@ def test_without_camera_permission_the_page_says_so_and_the_typed_code_works(bro
         expect(page.get_by_role("button", name="Start camera")).to_be_visible()
         expect(page.get_by_label("Badge code", exact=True)).to_be_focused()
         page.screenshot(path=SHOTS / "44-scanner-no-camera-phone.png", full_page=True)
+        page.get_by_role("button", name="Check", exact=True).click()  # nothing typed yet
+        expect(page.locator("#verdict-reason")).to_have_text("Scan a badge or type its code.")
+        expect(page.get_by_label("Badge code", exact=True)).to_have_attribute("aria-invalid", "true")
         page.get_by_label("Badge code", exact=True).fill(seeded["badge_url"])
         page.keyboard.press("Enter")
         verdict = page.locator("#verdict")

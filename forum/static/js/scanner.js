@@ -168,11 +168,11 @@
   let retry = null;
   retryButton.addEventListener('click', function () { if (retry) retry(); });
 
-  function showProblem(message, again) {
+  function showProblem(message, again, quiet) {
     paint('refused', 'error', t('NotRecorded'), '', '', '', message);
     retry = again || null;
     retryButton.classList.toggle('d-none', !again);
-    feedback('refused');
+    if (!quiet) feedback('refused');
   }
 
   // --- sending a scan ----------------------------------------------------------------------------------------
@@ -244,7 +244,7 @@
     if (!code) {
       codeInput.classList.add('is-invalid');
       codeInput.setAttribute('aria-invalid', 'true');
-      showProblem(t('CodeRequired'));
+      showProblem(t('CodeRequired'), null, true); // a slip of the finger, not a refusal: no buzz
       codeInput.focus();
       return;
     }
@@ -273,6 +273,10 @@
   }
 
   async function startCamera() {
+    if (typeof window.jsQR !== 'function') {
+      cameraProblem(t('CameraError')); // the decoder did not load
+      return;
+    }
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       cameraProblem(window.isSecureContext === false ? t('CameraInsecure') : t('CameraMissing'));
       return;
