@@ -18,12 +18,15 @@ bp = Blueprint("accounts", __name__)
 
 def _landing(user) -> str:
     """Where signing in leads (without a ?next=): the forum's overview for whoever is on one forum's team and
-    reviews it, the list of forums for other team members, their own registrations for everyone else."""
+    reviews it, the door scanner for that forum's check-in staff, the list of forums for other team members,
+    their own registrations for everyone else."""
     if not is_on_a_team(user):
         return url_for("registration.my")
     forums = db.session.scalars(visible_forums_query(user).limit(2)).all()
     if len(forums) == 1 and has_permission(user, forums[0], Permission.REVIEW):
         return url_for("review.dashboard", slug=forums[0].slug)
+    if len(forums) == 1 and has_permission(user, forums[0], Permission.CHECKIN):
+        return url_for("scanner.page", slug=forums[0].slug)
     return url_for("forums_manage.index")
 
 

@@ -196,6 +196,6 @@ def describe(badge: Badge | None) -> dict | None:
                 "position": reg.position, "company": company.legal_name, "company_latin": company.name_en,
                 "country": company.country, "category": badge.category, "state": reg.state.value}
     user = badge.user
-    return {"badge_id": badge.code, "full_name": user.name if user else "", "latin_name": "",
+    return {"badge_id": badge.code, "full_name": user.display_name if user else "", "latin_name": "",
             "position": "", "company": "", "company_latin": "", "country": "", "category": badge.category,
             "state": "team"}

@@ -210,5 +210,6 @@ def test_the_second_organizer_and_the_staff_reach_only_their_own_pages(app, demo
     listing = get("staff@example.org", "/manage/").get_data(as_text=True)
     assert f'id="forum-{MAIN_SLUG}"' in listing and f'id="forum-{SECOND_SLUG}"' not in listing
     assert f"/manage/{MAIN_SLUG}/checkin" in listing and f"/manage/{MAIN_SLUG}/registrations" not in listing
+    assert f'href="/manage/{MAIN_SLUG}/scan">Scanner</a>' in listing
     organizer = get("tashkent@example.org", "/manage/").get_data(as_text=True)
     assert f'id="forum-{SECOND_SLUG}"' in organizer and f'id="forum-{MAIN_SLUG}"' not in organizer

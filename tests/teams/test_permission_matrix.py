@@ -25,6 +25,8 @@ from flask import Flask
 
 from forum.accounts.models import User
 from forum.audit.models import AuditEntry
+from forum.badges.models import Badge
+from forum.checkin.models import Scan
 from forum.errors import NotAllowed
 from forum.forums.models import Forum
 from forum.notifications.models import OutboxMessage
@@ -90,6 +92,7 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "corrections": ("forum_permission", Permission.REVIEW),  # its /manage routes; its /my routes are the delegates'
     "organisations": ADMIN,  # organisations span forums
     "checkin": ("forum_permission", Permission.CHECKIN),  # the check-in dashboard
+    "scanner": ("forum_permission", Permission.CHECKIN),
 }
 
 
@@ -261,7 +264,7 @@ def snapshot(db) -> tuple:
     db.session.expire_all()
     counts = tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m))
                    for m in (AuditEntry, OutboxMessage, TeamMember, User, Registration, CompanyRegistration,
-                             LateInvitation, Forum))
+                             LateInvitation, Forum, Scan, Badge))
     return counts + (
         rows(sa.select(Registration.id, Registration.state, Registration.category, Registration.requested_category)
              .order_by(Registration.id)),
@@ -270,6 +273,7 @@ def snapshot(db) -> tuple:
                        TeamMember.b2b).order_by(TeamMember.id)),
         rows(sa.select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts).order_by(OutboxMessage.id)),
         rows(sa.select(Forum.id, Forum.status, Forum.title, Forum.capacity).order_by(Forum.id)),
+        rows(sa.select(Badge.id, Badge.inside, Badge.first_checked_in_at, Badge.revoked_at).order_by(Badge.id)),
     )
 
 
@@ -283,7 +287,8 @@ def _post_data(w: World, token: str) -> dict:
         "language": "en", "note": "", "permissions": ["manage"], f"m{member.id}-permissions": ["manage"],
         "name": "Intruder", "value": "on", "confirm": "y", "template": "", "title": a.title + " (changed)",
         "slug": a.slug, "city": a.city, "country": "KZ", "timezone": "Asia/Almaty", "capacity": "7",
-        "status": "published",
+        "status": "published", "code": "1" + "A" * 124, "nonce": "matrix-nonce", "device": "Gate 1",
+        "direction": "in",
     }
 
 

@@ -147,15 +147,16 @@ def test_the_forum_list_shows_only_the_links_the_permissions_open(client, db, lo
     assert ("/manage/astana/checkin" in row) is ("checkin" in perms or manage)
 
 
-def test_check_in_alone_lists_the_forum_with_its_check_in_page_only(client, db, login, forum):
+def test_check_in_alone_lists_the_forum_with_its_scanner_and_check_in_pages_only(client, db, login, forum):
     login(f.member(forum, "checkin"))
     html = _text(client.get("/manage/"))
     row = _forum_row(html)
-    assert "Central Asia + Japan Business Forum" in row and "/manage/astana/checkin" in row
+    assert "Central Asia + Japan Business Forum" in row and 'href="/manage/astana/scan">Scanner</a>' in row
+    assert "/manage/astana/checkin" in row
     menu = html[html.index('class="dropdown-menu"'):html.index("</nav>")]
-    assert "/manage/astana/checkin" in menu
+    assert 'href="/manage/astana/scan">Scanner</a>' in menu and "/manage/astana/checkin" in menu
     # no other page of the forum anywhere, menu included
-    assert set(re.findall(r"/manage/astana/[a-z-]*", html)) == {"/manage/astana/checkin"}
+    assert set(re.findall(r'href="(/manage/astana/[^"?]*)"', html)) == {"/manage/astana/scan", "/manage/astana/checkin"}
     assert "/manage/forums/new" not in html and "/admin/users" not in html
 
 
@@ -169,7 +170,11 @@ def test_the_manage_menu_and_the_forum_tabs_follow_the_permissions(client, db, l
     tabs = html[html.index('class="nav nav-tabs'):]
     tabs = tabs[:tabs.index("</ul>")]
     assert "Registrations" in tabs and "/manage/astana/team" not in tabs and "/manage/astana/mail" not in tabs
-    assert "/manage/astana/edit" not in html
+    assert "/manage/astana/edit" not in html and "/manage/astana/scan" not in html  # no check-in permission
+    login(f.member(forum, "review", "checkin"))
+    html = _text(client.get("/manage/astana/registrations"))
+    tabs = html[html.index('class="nav nav-tabs'):]
+    assert 'href="/manage/astana/scan">Scanner</a>' in tabs[:tabs.index("</ul>")]
 
 
 def test_administrators_see_users_and_new_forum(client, db, login, forum):
