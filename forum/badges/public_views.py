@@ -24,7 +24,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 
 from forum.badges import lookup
-from forum.checkin import labels, queries, services
+from forum.checkin import messages, queries, services
 from forum.db import db
 from forum.errors import InvalidInput, NotAllowed
 from forum.extensions import limiter
@@ -64,10 +64,10 @@ def show(token: str):
         badge = found.badge
         scan = queries.own_scan(badge, request.args.get("scan"), current_user)
         return _page("badges/badge_page_staff.html", found=found, badge=badge, holder=services.describe(badge),
-                     scan=scan, nonce="page-" + secrets.token_urlsafe(18), labels=labels)
+                     scan=scan, nonce="page-" + secrets.token_urlsafe(18), messages=messages)
     if found is None or not found.is_valid:
         return _page("badges/badge_page.html", 404, found=None)
-    return _page("badges/badge_page.html", found=found, badge=found.badge, labels=labels,
+    return _page("badges/badge_page.html", found=found, badge=found.badge, messages=messages,
                  consented=found.badge.registration is not None and found.badge.registration.company.directory_consent)
 
 

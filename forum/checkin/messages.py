@@ -1,12 +1,16 @@
 """What a scan's result says to the person at the door: the plain words of every result code, in one place.
 
-The scanner page (its JSON and its no-JavaScript form), the API and the badge page (/b/<token>) all say
-the same thing for the same result, so they all come here:
+The scanner page (its JSON and its no-JavaScript form), the API, the badge page (/b/<token>) and the
+check-in dashboard all say the same thing for the same result, so they all come here:
 
 - `verdict(outcome, forum)` -> `Verdict`: everything a screen shows about one check_in() outcome (the
   colour, a few words as the title, the reason in a sentence, the first entry in forum-local time);
+- `scan_reason(scan, forum)`: the same reason for a scan recorded earlier (the badge page's result, the
+  dashboard's list of refused scans);
 - `tone(status)`, `title(status, direction)`, `reason(status, forum=..., ...)`: the same, piece by piece,
-  for a caller that has no Outcome (an offline scan replayed, a test);
+  for a caller that has no Outcome (an offline scan replayed, a test); `bootstrap_tone(status)`: the
+  colour as Bootstrap names it (success, warning, danger), for a pill on a page that is not the scanner;
+- `revoked_reason(badge)`: why a badge was revoked, in a sentence;
 - `local_when(dt, forum)`: a first-entry time as the door reads it ("09:12" today, else with the date);
 - `category_label(value)`: a badge's category band in words (organizer and staff included).
 
@@ -55,6 +59,14 @@ def tone(status: Result | str) -> str:
     return TONES[_result(status)]
 
 
+BOOTSTRAP_TONES = {OK: "success", WARN: "warning", REFUSED: "danger"}
+
+
+def bootstrap_tone(status: Result | str) -> str:
+    """The same colour in Bootstrap's names ("success", "warning", "danger"), for `text-bg-*` pills."""
+    return BOOTSTRAP_TONES[tone(status)]
+
+
 def title(status: Result | str, direction: Direction | str = Direction.IN) -> str:
     """A few words, shown large."""
     status = _result(status)
@@ -84,7 +96,8 @@ def local_when(dt: datetime | None, forum: Forum, now: datetime | None = None) -
     return local_datetime(dt, forum, "medium")
 
 
-def _revoked_reason(badge: Badge | None) -> str:
+def revoked_reason(badge: Badge | None) -> str:
+    """Why a badge was revoked, in a sentence (a generic one for a badge not revoked or without a reason)."""
     why = badge.revoked_reason if badge is not None else None
     if why is RevokeReason.REISSUED:
         return _("This badge was replaced by a newer one. Only the newest badge admits its holder.")
@@ -145,7 +158,7 @@ def reason(status: Result | str, *, forum: Forum, badge: Badge | None = None, di
     if status is Result.INVALID:
         return _("The code is not a badge of this forum: unreadable, incomplete or forged.")
     if status is Result.REVOKED:
-        return _revoked_reason(badge)
+        return revoked_reason(badge)
     if status is Result.NOT_APPROVED:
         return _not_approved_reason(badge)
     if status is Result.WRONG_FORUM:
@@ -198,18 +211,28 @@ class Verdict:
         return asdict(self)
 
 
+def _first_entry(scan, badge: Badge | None) -> tuple[datetime | None, str, bool]:
+    """The first entry a scan's reason names, and whether the scan was a re-entry: (at, device, reentry)."""
+    if scan.result is Result.OK and scan.direction is Direction.IN and badge is not None and badge.first_checked_in_at:
+        # An ok entry whose badge had a first entry before this scan: someone coming back in.
+        if badge.first_checked_in_at < scan.recorded_at:
+            return badge.first_checked_in_at, badge.first_checked_in_device, True
+    return scan.first_checked_in_at, scan.first_checked_in_device, False
+
+
+def scan_reason(scan, forum: Forum, *, now: datetime | None = None) -> str:
+    """The reason of a recorded `checkin.models.Scan`, as the door said it (its badge as it stands now)."""
+    first_at, first_device, reentry = _first_entry(scan, scan.badge)
+    return reason(scan.result, forum=forum, badge=scan.badge, direction=scan.direction, first_checked_in_at=first_at,
+                  first_checked_in_device=first_device, reentry=reentry, now=now)
+
+
 def verdict(outcome, forum: Forum, *, now: datetime | None = None) -> Verdict:
     """Everything a screen says about one `checkin.services.check_in` outcome."""
     status = outcome.status
     direction = outcome.scan.direction
-    first_at, first_device = outcome.first_checked_in_at, outcome.first_checked_in_device
-    reentry = False
     badge = outcome.badge
-    if status is Result.OK and direction is Direction.IN and badge is not None and badge.first_checked_in_at:
-        # An ok entry whose badge had a first entry before this scan: someone coming back in.
-        reentry = badge.first_checked_in_at < outcome.scan.recorded_at
-        if reentry:
-            first_at, first_device = badge.first_checked_in_at, badge.first_checked_in_device
+    first_at, first_device, reentry = _first_entry(outcome.scan, badge)
     return Verdict(
         status=status.value, tone=tone(status), title=title(status, direction),
         message=reason(status, forum=forum, badge=badge, direction=direction, first_checked_in_at=first_at,

@@ -15,11 +15,10 @@ from flask_babel import ngettext
 from markupsafe import Markup
 
 from forum import clock
-from forum.checkin import chart, labels, queries
-from forum.checkin.models import FAILED, Result, Scan
+from forum.checkin import chart, messages, queries
+from forum.checkin.models import FAILED, Result
 from forum.db import db
 from forum.forums.models import Forum
-from forum.registration.states import state_label
 from forum.teams.models import Permission
 from forum.teams.permissions import current_forum, forum_permission
 from forum.templating import local_day_month, local_time, zone_label
@@ -91,23 +90,6 @@ def day_label(day: date, forum: Forum) -> str:
     return local_day_month(datetime.combine(day, time(12), tzinfo=forum.tz), forum)
 
 
-def reason(scan: Scan, forum: Forum) -> list[str]:
-    """Why the door said what it said, in plain words: the result's sentence, and the particulars."""
-    out = [labels.explain(scan.result)]
-    badge = scan.badge
-    if scan.result is Result.REVOKED and badge is not None and badge.revoked_reason is not None:
-        out.append(labels.revoked_because(badge.revoked_reason))
-    elif scan.result is Result.NOT_APPROVED and badge is not None and badge.registration is not None:
-        out.append(_("Registration status now: %(state)s.", state=state_label(badge.registration.state)))
-    elif scan.result is Result.ALREADY_CHECKED_IN and scan.first_checked_in_at is not None:
-        if scan.first_checked_in_device:
-            out.append(_("First entry at %(time)s (%(device)s).", time=local_time(scan.first_checked_in_at, forum),
-                         device=scan.first_checked_in_device))
-        else:
-            out.append(_("First entry at %(time)s.", time=local_time(scan.first_checked_in_at, forum)))
-    return out
-
-
 @bp.get("")
 @forum_permission(Permission.CHECKIN)
 def dashboard(slug: str):
@@ -120,6 +102,7 @@ def dashboard(slug: str):
     return render_template(
         "checkin/dashboard.html", forum=forum, presence=queries.presence(forum), curve=curve,
         charts=_charts(forum, curve), counts=counts, refused=sum(counts[r] for r in FAILED), page=page,
-        listed=listed, listable=queries.LISTABLE, now=clock.now(), result_label=labels.label,
-        result_tone=labels.tone, reason=reason, badge_category=labels.badge_category, quarter=queries.QUARTER, day_label=day_label,
+        listed=listed, listable=queries.LISTABLE, now=clock.now(), result_label=messages.title,
+        result_tone=messages.bootstrap_tone, reason=messages.scan_reason, badge_category=messages.category_label,
+        quarter=queries.QUARTER, day_label=day_label,
     )

@@ -236,7 +236,9 @@ def test_check_in_from_the_page_is_recorded_once_however_often_it_is_reloaded(cl
     for _ in range(3):  # the result page reloaded
         result = client.get(result_url)
         main = _main(result)
-        assert 'data-result="ok"' in main and "text-bg-success" in main and "Checked in" in main
+        # in the scanner's words and colours (checkin/messages.py, .verdict-ok)
+        assert 'data-result="ok"' in main and "verdict-ok" in main and "Checked in" in main
+        assert "Welcome! The badge is valid and the arrival is recorded." in main
         assert 'name="nonce"' not in main  # no second button under the result
     assert client.post(f"/b/{unlisted.token}", data=form).headers["Location"] == result_url  # the form sent again
     (row,) = _scans(forum)
@@ -249,7 +251,8 @@ def test_check_in_from_the_page_is_recorded_once_however_often_it_is_reloaded(cl
     assert "Inside now." in _main_of(page)
     r = client.post(f"/b/{unlisted.token}", data={"csrf_token": _csrf(page), "nonce": _nonce(page)})
     main = _main(client.get(r.headers["Location"]))
-    assert 'data-result="already_checked_in"' in main and "text-bg-warning" in main and "First entry:" in main
+    assert 'data-result="already_checked_in"' in main and "verdict-warn" in main and "Already checked in" in main
+    assert re.search(r"Already checked in at \d\d:\d\d by Badge page\.", main)
     assert [s.result for s in _scans(forum)] == [Result.OK, Result.ALREADY_CHECKED_IN]
 
 
@@ -257,10 +260,12 @@ def test_a_revoked_badge_shows_red_to_door_staff_and_the_refusal_is_recorded(cli
     new = issuing.reissue(listed, by=f.member(forum, Permission.REVIEW))
     login(staff)
     page = _text(client.get(f"/b/{listed.token}"))
-    assert "Revoked on" in _main_of(page) and "Replaced by a newer badge." in _main_of(page)
+    assert "Revoked on" in _main_of(page) and "This badge was replaced by a newer one. Only the newest badge admits its holder." in _main_of(page)
     r = client.post(f"/b/{listed.token}", data={"csrf_token": _csrf(page), "nonce": _nonce(page)})
     main = _main(client.get(r.headers["Location"]))
-    assert 'data-result="revoked"' in main and "text-bg-danger" in main and "Revoked" in main
+    assert 'data-result="revoked"' in main and "verdict-refused" in main and "Badge no longer valid" in main
+    # why, once: in the verdict, not again beside "Revoked on ..."
+    assert main.count("This badge was replaced by a newer one. Only the newest badge admits its holder.") == 1 and "Revoked on" in main
     assert [(s.result, s.badge_id) for s in _scans(forum)] == [(Result.REVOKED, listed.id)]
     assert "Not checked in yet." in _main(client.get(f"/b/{new.token}"))
 
@@ -275,7 +280,10 @@ def test_door_staff_of_a_cancelled_forum_get_forum_cancelled(client, login, foru
     page = _text(client.get(f"/b/{listed.token}"))
     assert "The forum has been cancelled." in _main_of(page)
     r = client.post(f"/b/{listed.token}", data={"csrf_token": _csrf(page), "nonce": _nonce(page)})
-    assert 'data-result="forum_cancelled"' in _main(client.get(r.headers["Location"]))
+    main = _main(client.get(r.headers["Location"]))
+    assert 'data-result="forum_cancelled"' in main and "verdict-refused" in main
+    assert "This forum has been cancelled: no badge admits anyone." in main
+    assert "The forum has been cancelled." not in main  # the verdict said it: not said again below
 
 
 def test_a_team_member_with_manage_checks_in_and_an_administrator_too(client, login, forum):

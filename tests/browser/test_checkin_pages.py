@@ -164,7 +164,8 @@ def test_the_dashboard_with_a_mornings_arrivals(browser, live_server, door, staf
         assert page.locator("#arrivals-chart rect").count() >= 10
         expect(page.locator("#by-country").get_by_role("rowheader", name=re.compile("Kazakhstan"))).to_be_visible()
         expect(page.locator("#failed-scans tbody tr")).to_have_count(6)
-        expect(page.locator("#failed-scans")).to_contain_text("Replaced by a newer badge.")
+        expect(page.locator("#failed-scans")).to_contain_text(
+            "This badge was replaced by a newer one. Only the newest badge admits its holder.")
         # the table behind the chart opens, and adds up to the arrivals
         page.get_by_text("The same figures as a table").click()
         expect(page.locator("#arrivals-table tfoot")).to_contain_text("232")

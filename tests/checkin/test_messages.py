@@ -81,6 +81,44 @@ def test_category_labels_include_the_team_bands(app):
             "Delegate", "Speaker", "Press", "VIP", "Organizer", "Staff"]
 
 
+def test_the_bootstrap_colours_are_the_scanners(app):
+    assert {s: messages.bootstrap_tone(s) for s in Result} == {
+        Result.OK: "success", Result.ALREADY_CHECKED_IN: "warning", Result.NOT_CHECKED_IN: "warning",
+        Result.INVALID: "danger", Result.REVOKED: "danger", Result.NOT_APPROVED: "danger",
+        Result.WRONG_FORUM: "danger", Result.FORUM_CANCELLED: "danger"}
+    assert messages.bootstrap_tone("ok") == "success"
+
+
+def test_revoked_reason_names_every_reason(app, db, forum):
+    badge = f.badge(forum)
+    with app.test_request_context():
+        assert messages.revoked_reason(None) == "This badge was revoked."
+        badge.revoked_reason = RevokeReason.WITHDRAWN
+        assert messages.revoked_reason(badge) == "This badge was revoked: the registration was withdrawn."
+        badge.revoked_reason = RevokeReason.MANUAL
+        assert messages.revoked_reason(badge) == "An organizer revoked this badge."
+
+
+def test_a_recorded_scan_reads_as_the_door_said_it(app, db, forum):
+    """scan_reason (the dashboard, the badge page) says what verdict said at the door, re-entry included."""
+    from forum.checkin import services
+    from forum.teams.models import Permission
+
+    staff = f.member(forum, Permission.CHECKIN)
+    badge = f.badge(forum)
+    first = f.utc(2026, 8, 20, 0, 12)  # 09:12 in Tokyo
+    with app.test_request_context():
+        outs = [services.check_in(forum, badge.token, by=staff, device="Gate 1", nonce=f"r-{i}", direction=way,
+                                  now=first + timedelta(minutes=10 * i))
+                for i, way in enumerate(("in", "in", "out", "in"))]
+        said = [messages.scan_reason(o.scan, forum, now=first) for o in outs]
+        assert said == [messages.verdict(o, forum, now=first).message for o in outs]
+    assert said == ["Welcome! The badge is valid and the arrival is recorded.",
+                    "Already checked in at 09:12 by Gate 1.",
+                    "Exit recorded. The same badge lets them back in.",
+                    "Welcome back. First arrived at 09:12."]
+
+
 def test_verdict_of_a_team_badge(app, db, forum):
     from forum.checkin import services
     from forum.teams.models import Permission
