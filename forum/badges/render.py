@@ -19,9 +19,11 @@ import itertools
 import threading
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
+from reportlab import rl_config
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
@@ -61,6 +63,10 @@ ONE_LINE_BELOW = 0.72  # a name set on one line smaller than this share of its l
 CUT_MARK = 6 * mm
 CUT_MARK_FROM_EDGE = 5 * mm  # printers leave the outer few millimetres blank
 
+# Page streams compressed, not also ASCII85-encoded: the encoding is pure Python without reportlab's C
+# accelerator (a third of the time of a large batch) and only makes the file larger.
+rl_config.useA85 = 0
+
 _lock = threading.Lock()
 _font: TTFont | None = None
 
@@ -81,9 +87,16 @@ def _ascent() -> float:
     return font().face.ascent / 1000
 
 
-def width_of(text: str, size: float = 1.0) -> float:
+@lru_cache(maxsize=8192)
+def _width(text: str) -> float:
     font()
-    return pdfmetrics.stringWidth(text, FONT, size)
+    return pdfmetrics.stringWidth(text, FONT, 1.0)
+
+
+def width_of(text: str, size: float = 1.0) -> float:
+    """The advance width of `text` set in the badge font at `size` points (the title, the dates, the country
+    and the labels recur on every badge: their widths are remembered)."""
+    return _width(text) * size
 
 
 def missing_glyphs(text: str) -> set[str]:
@@ -187,7 +200,8 @@ def _wide(c: str) -> bool:
     return unicodedata.east_asian_width(c) in ("W", "F")
 
 
-def _units(text: str) -> list[tuple[str, bool]]:
+@lru_cache(maxsize=4096)
+def _units(text: str) -> tuple[tuple[str, bool], ...]:
     """The pieces a line may break between: words (a space before them), and inside a word after a
     hyphen and around each Chinese character or kana (Japanese breaks between any two of them)."""
     units: list[tuple[str, bool]] = []
@@ -202,14 +216,14 @@ def _units(text: str) -> list[tuple[str, bool]]:
                 units.append((piece, first))
                 piece, first = "", False
         units.append((piece, first))
-    return units
+    return tuple(units)
 
 
-def _join(units: list[tuple[str, bool]]) -> str:
+def _join(units) -> str:
     return "".join(((" " if space and i else "") + text) for i, (text, space) in enumerate(units))
 
 
-def _best_split(units: list[tuple[str, bool]], n: int) -> list[str]:
+def _best_split(units: tuple[tuple[str, bool], ...], n: int) -> list[str]:
     """Split into `n` lines (or fewer, when there are fewer pieces) keeping the widest line narrowest."""
     k = len(units)
     if n <= 1 or k <= 1:
