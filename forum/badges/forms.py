@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from forum import languages
@@ -10,16 +10,13 @@ LAYOUT_CHOICES = [("a4", _l("A4 sheets, four badges each, with cut marks")), ("a
 
 
 class DownloadForm(FlaskForm):
-    """Download the badges the desk's filter selects; the filter rides along in hidden fields."""
+    """Download the badges the desk's filter selects. The filter rides along in hidden inputs, read by
+    printing.Filters.from_args like the list's query string."""
 
     layout = SelectField(_l("Layout"), choices=LAYOUT_CHOICES, default="a4")
     language = SelectField(_l("Language of the badges' labels"), choices=languages.choices(),
                            default=languages.DEFAULT)
     team = BooleanField(_l("Add the team's organizer and staff badges"))
-    country = HiddenField()
-    category = HiddenField()
-    status = HiddenField()
-    q = HiddenField()
 
 
 class ReissueForm(FlaskForm):

@@ -48,7 +48,7 @@ def desk(slug: str):
     d = printing.desk(forum, f)
     page = _ListPage(items=d.rows, page=ascii_int(request.args.get("page", ""), maximum=100_000) or 1,
                      per_page=current_app.config["PER_PAGE"], error_out=False)
-    form = DownloadForm(formdata=None, **f.as_args())
+    form = DownloadForm(formdata=None)
     return render_template("badges/desk.html", forum=forum, desk=d, page=page, filters=f, form=form,
                            statuses=printing.STATUS_FILTERS,
                            may_add_team=permissions.has_permission(current_user, forum, Permission.MANAGE))
