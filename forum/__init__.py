@@ -133,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.teams.views import bp as teams_bp
     from forum.badges.views import bp as badges_bp
     from forum.badges.public_views import bp as badge_page_bp
+    from forum.badges.my_views import bp as my_badge_bp
     from forum.checkin.scanner_views import bp as scanner_bp
     from forum.checkin.views import bp as checkin_bp
     from forum.api.views import bp as api_bp
@@ -140,7 +141,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp,
                organisations_bp, teams_bp, admin_bp, badges_bp, badge_page_bp, scanner_bp, checkin_bp, api_bp,
-               api_tokens_bp):
+               api_tokens_bp, my_badge_bp):
         app.register_blueprint(bp)
 
 

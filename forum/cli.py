@@ -124,3 +124,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(demo)
     app.cli.add_command(mail_group)
+    from forum.badges.cli import badges
+
+    app.cli.add_command(badges)

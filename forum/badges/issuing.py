@@ -18,7 +18,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from forum import clock
 from forum.accounts.models import User
@@ -53,13 +53,31 @@ def live_badge(reg: Registration) -> Badge | None:
     return db.session.scalar(sa.select(Badge).where(Badge.registration_id == reg.id, Badge.revoked_at.is_(None)))
 
 
-def badge_for(reg: Registration, *, by: User | None = None, now: datetime | None = None) -> Badge:
-    """The registration's live badge, issued now if it has none. Only an approved registration has one."""
+def latest_revoked_by_organizer():
+    """SQL: the registration's newest badge was revoked by an organizer (`revoke`), not replaced since."""
+    newer = aliased(Badge)
+    return sa.exists().where(
+        Badge.registration_id == Registration.id, Badge.revoked_reason == RevokeReason.MANUAL,
+        ~sa.exists().where(newer.registration_id == Registration.id, newer.id > Badge.id))
+
+
+def revoked_by_organizer(reg: Registration) -> bool:
+    """Whether an organizer revoked the registration's badge and none was issued since: then no new badge
+    comes by itself (`badge_for`, `ensure_badges`), only by `issue_again`."""
+    return bool(db.session.scalar(sa.select(latest_revoked_by_organizer().where(Registration.id == reg.id))))
+
+
+def badge_for(reg: Registration, *, by: User | None = None, now: datetime | None = None,
+              again: bool = False) -> Badge:
+    """The registration's live badge, issued now if it has none. Only an approved registration has one, and
+    one whose badge an organizer revoked gets a new one only `again` (an approval, `issue_again`)."""
     if reg.state is not RegState.APPROVED:
         raise InvalidState(_("Only an approved delegate has a badge."), code="not_approved")
     badge = live_badge(reg)
     if badge is not None:
         return badge
+    if not again and revoked_by_organizer(reg):
+        raise InvalidState(_("The organizers revoked this badge."), code="badge_revoked")
     try:
         with db.session.begin_nested():
             badge = _new_badge(reg.forum, by=by, now=now or clock.now(), registration_id=reg.id)
@@ -78,6 +96,7 @@ def ensure_badges(forum: Forum, *, now: datetime | None = None) -> int:
         sa.select(Registration).where(
             Registration.forum_id == forum.id, Registration.state == RegState.APPROVED,
             ~sa.exists().where(Badge.registration_id == Registration.id, Badge.revoked_at.is_(None)),
+            ~latest_revoked_by_organizer(),  # an organizer's revocation stands until one issues it again
         ).order_by(Registration.id)
     ))
     if not missing:
@@ -150,6 +169,20 @@ def revoke(badge: Badge, *, by: User, reason: str, now: datetime | None = None) 
     db.session.flush()
 
 
+def issue_again(reg: Registration, *, by: User, reason: str = "", now: datetime | None = None) -> Badge:
+    """A new badge for an approved delegate whose badge an organizer revoked (they are back after all)."""
+    permissions.require(by, reg.forum_id, Permission.REVIEW)
+    reason = nfc(reason) or ""
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(_("At most %(n)d characters.", n=REASON_MAX), code="reason_too_long", field="reason")
+    if live_badge(reg) is not None:
+        raise InvalidState(_("This delegate has a badge already; reissue it instead."), code="has_badge")
+    badge = badge_for(reg, by=by, now=now, again=True)
+    audit.record(subject_type="registration", subject_id=reg.id, action="badge_issued_again", actor=by,
+                 forum_id=reg.forum_id, reason=reason, badge=badge.code)
+    return badge
+
+
 def team_badge(forum: Forum, user: User, *, by: User, now: datetime | None = None) -> Badge:
     """The live ORGANIZER or STAFF badge of a member of the forum's team, issued now if they have none."""
     permissions.require(by, forum, Permission.MANAGE)
@@ -192,7 +225,7 @@ def fingerprint(badge: Badge) -> str:
         parts = [reg.full_name, reg.latin_name, reg.position, company.legal_name, company.name_en,
                  company.country, reg.category.value]
     else:
-        parts = [badge.user.name if badge.user else "", badge.category]
+        parts = [badge.user.display_name if badge.user else "", badge.category]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -207,7 +240,7 @@ def mark_printed(badges: list[Badge], *, now: datetime | None = None) -> None:
 def _on_state_changed(reg: Registration, *, frm: RegState, to: RegState, by: User | None, now: datetime,
                       **_kw) -> None:
     if to is RegState.APPROVED:
-        badge_for(reg, by=by, now=now)
+        badge_for(reg, by=by, now=now, again=True)  # an approval is an organizer's decision
     elif to in REVOKED_BY_STATE:
         badge = live_badge(reg)
         if badge is not None:

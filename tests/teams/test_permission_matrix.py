@@ -16,7 +16,7 @@ team, accounts, registrations, forums).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pytest
@@ -52,6 +52,7 @@ class World:
     plain: User  # an account with nothing
     manager_b: User  # manages forum B only
     single: dict[Permission, User]  # one member of forum A per permission, holding only that one
+    badges: dict[str, Badge] = field(default_factory=dict)  # a live badge of an approved delegate in each forum
 
 
 # --- the one table to extend ------------------------------------------------------------------
@@ -67,6 +68,7 @@ URL_ARGS: dict[str, Callable[[World, str], Any]] = {
     "fmt": lambda w, side: "csv",
     "company_id": lambda w, side: w.regs[side].company_id,
     "org_id": lambda w, side: w.regs[side].company.organisation_id,
+    "badge_id": lambda w, side: w.badges[side].id,
 }
 # Query strings a GET route needs to show its page rather than a 404 (the URL arguments come from URL_ARGS).
 QUERY_ARGS: dict[str, Callable[[World], dict]] = {
@@ -74,7 +76,7 @@ QUERY_ARGS: dict[str, Callable[[World], dict]] = {
                                       "away": w.regs["b"].company.organisation_id},
 }
 # The arguments that name something inside one forum: forum B's slug with forum A's value is a 404.
-IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id"}
+IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id"}
 
 
 # What the routes must require: a blueprint's line covers its routes, an endpoint's own line overrides it.
@@ -93,6 +95,7 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "organisations": ADMIN,  # organisations span forums
     "checkin": ("forum_permission", Permission.CHECKIN),  # the check-in dashboard
     "scanner": ("forum_permission", Permission.CHECKIN),
+    "badges": ("forum_permission", Permission.REVIEW),  # the badge desk: printing, reissue, revoke
 }
 
 
@@ -175,7 +178,8 @@ def world(db) -> World:
     door = f.member(forums["a"], Permission.CHECKIN, name="Door keeper")
     members = {"a": _member(forums["a"], door), "b": _member(forums["b"], manager_b)}
     w = World(forums=forums, regs=regs, messages=messages, members=members, admin=f.organizer(),
-              delegate=regs["a"].user, plain=f.user(name="Nobody Special"), manager_b=manager_b, single=single)
+              delegate=regs["a"].user, plain=f.user(name="Nobody Special"), manager_b=manager_b, single=single,
+              badges={side: f.badge(forum) for side, forum in forums.items()})
     assert all(messages.values()) and w.delegate is not None
     db.session.commit()
     return w
