@@ -124,3 +124,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(demo)
     app.cli.add_command(mail_group)
+    from forum.api.cli import api_token_group
+
+    app.cli.add_command(api_token_group)
