@@ -16,13 +16,18 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, Unsupporte
 from forum.api import schemas, tokens
 from forum.api.auth import Unauthorized, authenticated, current_token, www_authenticate
 from forum.api.messages import message
+from forum.api.models import ApiToken
 from forum.api.openapi import document, operation
 from forum.api.scanner_data import scanner_data as scanner_data_of
+from forum.badges import keys
+from forum.badges.models import ForumKey
 from forum.checkin import services as checkin
 from forum.db import db
 from forum.errors import EXPLANATIONS, DomainError, NotFound
 from forum.extensions import csrf, limiter
 from forum.forums.models import Forum
+from forum.teams import permissions
+from forum.teams.models import TeamMember
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, never cookies: a page of another site cannot make a browser send one, so there is nothing
@@ -105,10 +110,19 @@ def _body(model: type[BaseModel]) -> BaseModel:
         raise InvalidBody([_problem(err) for err in e.errors(include_url=False)]) from None
 
 
-def _forum(slug: str) -> Forum:
-    forum = db.session.scalar(sa.select(Forum).where(Forum.slug == slug))
-    if forum is None:
+def _forum(slug: str, token: ApiToken) -> Forum:
+    """The forum, with what the permission check and the badge check will ask next loaded in the same query:
+    the token user's membership of its team and its public key (never the private one)."""
+    row = db.session.execute(
+        sa.select(Forum, TeamMember, ForumKey.public_key)
+        .outerjoin(TeamMember, sa.and_(TeamMember.forum_id == Forum.id, TeamMember.user_id == token.user_id))
+        .outerjoin(ForumKey, ForumKey.forum_id == Forum.id)
+        .where(Forum.slug == slug)).first()
+    if row is None:
         raise NotFound(_("There is no forum at this address."), code="forum_not_found")
+    forum, member, public = row
+    permissions.remember_membership(token.user, forum.id, member)
+    keys.remember_public_key(forum.id, public)
     return forum
 
 
@@ -136,7 +150,7 @@ def openapi_document():
 @authenticated
 def checkin_scan(slug: str):
     token = current_token()
-    forum = _forum(slug)
+    forum = _forum(slug, token)
     tokens.authorize(token, forum)
     body = _body(schemas.CheckinRequest)
     outcome = checkin.check_in(forum, body.code, by=token.user, device=token.label, nonce=body.nonce,
@@ -158,7 +172,7 @@ def checkin_scan(slug: str):
 @authenticated
 def scanner_data(slug: str):
     token = current_token()
-    forum = _forum(slug)
+    forum = _forum(slug, token)
     tokens.authorize(token, forum)
     answer = schemas.ScannerData.model_validate(scanner_data_of(forum, by=token.user))
     db.session.commit()

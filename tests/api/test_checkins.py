@@ -187,3 +187,26 @@ def test_hostile_bodies_get_json_and_never_a_500(client, door, body):
         assert answer["status"] in {res.value for res in Result}
     else:
         assert answer["error"] and answer["message"]
+
+
+def test_a_check_in_costs_a_few_statements_however_big_the_forum(client, db, door, scan):
+    """The hot path: token, forum (with the membership and the public key), the badge locked with its
+    registration and company, the nonce under the lock, the writes. No lazy loads, nothing per delegate."""
+    from tests.test_query_counts import counting
+
+    slug = door.forum.slug
+
+    def statements(code: str) -> list[str]:
+        db.session.commit()
+        with counting(db.engine) as seen:
+            assert scan(code, slug=slug).status_code == 200
+        return [s for s in seen if not s.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]
+
+    scan("junk")  # the token's first use is noted (then at most once a minute)
+    few = statements(f.badge(door.forum).token)
+    for _ in range(10):
+        f.approved(door.forum)
+        scan(f.badge(door.forum).token)
+    many = statements(f.badge(door.forum).token)
+    assert len(few) == len(many) <= 6, "\n".join(s[:90] for s in many)
+    assert len(statements("junk")) <= 3
