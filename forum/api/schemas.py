@@ -2,6 +2,7 @@
 the field), shape what goes out, and are the schemas of /api/v1/openapi.json (forum/api/openapi.py)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Literal
 
@@ -13,6 +14,9 @@ from forum.checkin.models import Direction, Result
 # The most a QR code can hold (version 40, numeric): whatever a camera read gets an answer ("invalid"),
 # rather than a 400, however long.
 CODE_MAX = 7089
+# Printable ASCII with something other than spaces (the service's rule, stated for the OpenAPI document too).
+NONCE_PATTERN = r"^[ -~]*[!-~][ -~]*$"
+_ISO_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
 class _In(BaseModel):
@@ -23,7 +27,7 @@ class _In(BaseModel):
 
 class CheckinRequest(_In):
     code: str = Field(max_length=CODE_MAX, description="What the camera read: the badge URL or the bare token.")
-    nonce: str = Field(min_length=1, max_length=checkin.NONCE_MAX,
+    nonce: str = Field(min_length=1, max_length=checkin.NONCE_MAX, pattern=NONCE_PATTERN,
                        description="The device's own name for this scan (printable ASCII), e.g. a UUID. The same "
                                    "nonce again is the same scan: it is recorded once and answered as the first "
                                    "time, so a retry over a flaky network is safe.")
@@ -31,6 +35,19 @@ class CheckinRequest(_In):
         default=None, description="When the device scanned, ISO-8601 with a time zone (its own clock, kept "
                                   "beside the server's).")
     direction: Literal["in", "out"] = Field(default="in", description="\"out\" records an exit (re-entry is ok).")
+
+    @field_validator("scanned_at", mode="before")
+    @classmethod
+    def _iso(cls, value: object) -> object:
+        # pydantic would read "0" or "1788000000" as a Unix time: the document promises ISO-8601, so only that.
+        if isinstance(value, str):
+            if not _ISO_DATE_TIME.match(value):
+                raise ValueError("not an ISO-8601 date and time")
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError("not an ISO-8601 date and time") from None
+        return value
 
     @field_validator("scanned_at")
     @classmethod

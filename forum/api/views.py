@@ -37,8 +37,9 @@ csrf.exempt(bp)
 # is nothing to guess by trying. No rate limit here, whatever defaults the site gets later.
 limiter.exempt(bp)
 
-# A check-in is a few hundred bytes; a code is at most what a QR code holds (schemas.CODE_MAX).
-BODY_MAX = 64 * 1024
+# A check-in is a few hundred bytes; a code is at most what a QR code holds (schemas.CODE_MAX characters),
+# which JSON may spell with 12 bytes each (a surrogate pair): any body the schema allows fits.
+BODY_MAX = 128 * 1024
 
 
 class InvalidBody(DomainError):
