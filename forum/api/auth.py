@@ -14,8 +14,11 @@ from flask_babel import gettext as _
 
 from forum.api import tokens
 from forum.api.models import ApiToken
+from forum.badges import keys
 from forum.db import writes
 from forum.errors import DomainError
+from forum.forums.models import Forum
+from forum.teams import permissions
 
 API_PREFIX = "/api/"
 REALM = "forum"
@@ -54,7 +57,8 @@ def bearer_secret() -> str | None:
 
 
 def authenticated(view: Callable) -> Callable:
-    """The view runs for a live device token only (`g.api_token`, its user loaded); else 401.
+    """The view runs for a live device token only (`g.api_token`, its user loaded); else 401. For a route with
+    a forum slug, `g.api_forum` is that forum (None when there is none: the view answers 404).
 
     The request may write (the token's last use), so on SQLite its transaction takes the write lock up front,
     as `forum.db.writes` does for any GET that writes."""
@@ -64,11 +68,19 @@ def authenticated(view: Callable) -> Callable:
         secret = bearer_secret()
         if secret is None:
             raise Unauthorized(_("Send a device token: Authorization: Bearer <token>."), code="token_required")
-        token = tokens.authenticate(secret)
-        if token is None:
+        slug = kwargs.get("slug")
+        auth = tokens.authenticate(secret, forum_slug=slug)
+        if auth is None:
             raise Unauthorized(_("This device token is not valid: unknown, revoked, or its account is disabled."),
                                code="invalid_token")
-        g.api_token = token
+        g.api_token = auth.token
+        if slug is not None:
+            # A route about one forum: the forum came with the token, and so did what the permission check and
+            # the badge check ask next (forum.teams.permissions and forum.badges.keys answer from these).
+            g.api_forum = auth.forum
+            if auth.forum is not None:
+                permissions.remember_membership(auth.token.user, auth.forum.id, auth.member)
+                keys.remember_public_key(auth.forum.id, auth.public_key)
         return view(*args, **kwargs)
 
     wrapped.api_authenticated = True  # type: ignore[attr-defined]  # read by the OpenAPI document
@@ -77,6 +89,10 @@ def authenticated(view: Callable) -> Callable:
 
 def current_token() -> ApiToken:
     return g.api_token
+
+
+def current_forum() -> Forum | None:
+    return g.get("api_forum")
 
 
 def www_authenticate(error: Unauthorized) -> str:

@@ -27,6 +27,7 @@ from forum import clock
 from forum.accounts.models import User
 from forum.api.models import ApiToken
 from forum.audit import services as audit
+from forum.badges.models import ForumKey
 from forum.db import db, nfc, too_long
 from forum.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from forum.forums.models import Forum
@@ -103,19 +104,40 @@ def create(user: User, *, label: str, forum: Forum | None, by: User | None, now:
     return NewToken(token=token, secret=secret)
 
 
-def authenticate(secret: str | None, *, now: datetime | None = None) -> ApiToken | None:
+@dataclass(frozen=True)
+class Authenticated:
+    token: ApiToken  # live, its user loaded
+    forum: Forum | None = None  # the forum asked for (None: no forum has that slug, or none was asked for)
+    member: TeamMember | None = None  # the token user's place on that forum's team, if any
+    public_key: bytes | None = None  # that forum's badge key (None: it has none yet); never the private one
+
+
+def authenticate(secret: str | None, *, forum_slug: str | None = None,
+                 now: datetime | None = None) -> Authenticated | None:
     """The live token whose secret this is, with its user loaded; None for anything else (unknown, revoked,
-    or its user disabled). Notes the use, at most once a minute."""
+    or its user disabled). Notes the use, at most once a minute.
+
+    With `forum_slug`, the same query also reads that forum, the user's membership of its team and its public
+    key: what a request about one forum asks next (one round trip instead of three on every scan)."""
     if not secret or len(secret) > SECRET_MAX or not secret.isascii():
         return None
-    token = db.session.scalar(sa.select(ApiToken).options(joinedload(ApiToken.user))
-                              .where(ApiToken.token_hash == digest(secret)))
-    if token is None or token.revoked_at is not None or not token.user.active:
+    stmt = sa.select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == digest(secret))
+    if forum_slug is not None:
+        stmt = (stmt.add_columns(Forum, TeamMember, ForumKey.public_key).select_from(ApiToken)
+                .outerjoin(Forum, Forum.slug == forum_slug)
+                .outerjoin(TeamMember, sa.and_(TeamMember.forum_id == Forum.id,
+                                               TeamMember.user_id == ApiToken.user_id))
+                .outerjoin(ForumKey, ForumKey.forum_id == Forum.id))
+    row = db.session.execute(stmt).first()
+    if row is None:
+        return None
+    token = row[0]
+    if token.revoked_at is not None or not token.user.active:
         return None
     now = now or clock.now()
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         _touch(token, now)
-    return token
+    return Authenticated(token, *row[1:]) if forum_slug is not None else Authenticated(token)
 
 
 def _touch(token: ApiToken, now: datetime) -> None:

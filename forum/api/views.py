@@ -7,27 +7,21 @@ a wrong method), never an HTML page.
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
 
 from forum.api import schemas, tokens
-from forum.api.auth import Unauthorized, authenticated, current_token, www_authenticate
+from forum.api.auth import Unauthorized, authenticated, current_forum, current_token, www_authenticate
 from forum.api.messages import message
-from forum.api.models import ApiToken
 from forum.api.openapi import document, operation
 from forum.api.scanner_data import scanner_data as scanner_data_of
-from forum.badges import keys
-from forum.badges.models import ForumKey
 from forum.checkin import services as checkin
 from forum.db import db
 from forum.errors import EXPLANATIONS, DomainError, NotFound
 from forum.extensions import csrf, limiter
 from forum.forums.models import Forum
-from forum.teams import permissions
-from forum.teams.models import TeamMember
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, never cookies: a page of another site cannot make a browser send one, so there is nothing
@@ -111,19 +105,11 @@ def _body(model: type[BaseModel]) -> BaseModel:
         raise InvalidBody([_problem(err) for err in e.errors(include_url=False)]) from None
 
 
-def _forum(slug: str, token: ApiToken) -> Forum:
-    """The forum, with what the permission check and the badge check will ask next loaded in the same query:
-    the token user's membership of its team and its public key (never the private one)."""
-    row = db.session.execute(
-        sa.select(Forum, TeamMember, ForumKey.public_key)
-        .outerjoin(TeamMember, sa.and_(TeamMember.forum_id == Forum.id, TeamMember.user_id == token.user_id))
-        .outerjoin(ForumKey, ForumKey.forum_id == Forum.id)
-        .where(Forum.slug == slug)).first()
-    if row is None:
+def _forum() -> Forum:
+    """The forum of the route, loaded with the token (auth.authenticated), or 404."""
+    forum = current_forum()
+    if forum is None:
         raise NotFound(_("There is no forum at this address."), code="forum_not_found")
-    forum, member, public = row
-    permissions.remember_membership(token.user, forum.id, member)
-    keys.remember_public_key(forum.id, public)
     return forum
 
 
@@ -151,7 +137,7 @@ def openapi_document():
 @authenticated
 def checkin_scan(slug: str):
     token = current_token()
-    forum = _forum(slug, token)
+    forum = _forum()
     tokens.authorize(token, forum)
     body = _body(schemas.CheckinRequest)
     outcome = checkin.check_in(forum, body.code, by=token.user, device=token.label, nonce=body.nonce,
@@ -173,7 +159,7 @@ def checkin_scan(slug: str):
 @authenticated
 def scanner_data(slug: str):
     token = current_token()
-    forum = _forum(slug, token)
+    forum = _forum()
     tokens.authorize(token, forum)
     answer = schemas.ScannerData.model_validate(scanner_data_of(forum, by=token.user))
     db.session.commit()

@@ -98,10 +98,33 @@ def test_authenticate_finds_a_live_token_by_its_secret_only(db):
     forum = f.forum()
     staff = f.member(forum, Permission.CHECKIN)
     new = tokens.create(staff, label="Gate", forum=forum, by=None)
-    assert tokens.authenticate(new.secret).id == new.token.id
+    assert tokens.authenticate(new.secret).token.id == new.token.id
     for wrong in (None, "", new.secret[:-1], new.secret + "x", new.secret.upper(), new.token.token_hash,
                   new.token.prefix, "fdt_" + "é" * 43, "x" * 10_000):
         assert tokens.authenticate(wrong) is None
+
+
+def test_with_a_forum_slug_the_same_query_brings_the_forum_the_membership_and_the_public_key(db):
+    from forum.badges import keys
+    from forum.badges.models import ForumKey
+    from tests.test_query_counts import counting
+
+    forum, other = f.forum(slug="astana"), f.forum(slug="tashkent")
+    staff = f.member(forum, Permission.CHECKIN)
+    secret = tokens.create(staff, label="Gate", forum=forum, by=None).secret
+    public = keys.public_key(forum)
+    tokens.authenticate(secret)  # the first use is noted
+    db.session.commit()
+    with counting(db.engine) as seen:
+        here = tokens.authenticate(secret, forum_slug="astana")
+    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1
+    assert (here.forum.id, here.member.user_id, here.member.checkin, here.public_key) == (
+        forum.id, staff.id, True, public)
+    there = tokens.authenticate(secret, forum_slug="tashkent")
+    assert (there.forum.id, there.member, there.public_key) == (other.id, None, None)  # no key made yet
+    assert tokens.authenticate(secret, forum_slug="nowhere").forum is None
+    assert tokens.authenticate("fdt_wrong", forum_slug="astana") is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumKey)) == 1
 
 
 def test_a_revoked_token_or_a_disabled_account_is_refused(db):
