@@ -93,6 +93,9 @@ def _init_extensions(app: Flask) -> None:
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    from forum.api.auth import CookieFreeApi
+
+    app.session_interface = CookieFreeApi()  # no session cookie is read or written under /api/
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(Path(__file__).parent / "translations"))
     limiter.init_app(app)
 

@@ -127,3 +127,7 @@ def register_commands(app: Flask) -> None:
     from forum.badges.cli import badges
 
     app.cli.add_command(badges)
+
+    from forum.api.cli import api_token_group
+
+    app.cli.add_command(api_token_group)

@@ -93,7 +93,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
         status = e.code or 500
-        return _render(status, None, str(status))
+        body, status = _render(status, None, str(status))
+        # A 405 says which methods the address takes (HTTP requires it; API clients read it).
+        return body, status, [(k, v) for k, v in e.get_headers() if k == "Allow"]
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):

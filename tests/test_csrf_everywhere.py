@@ -39,5 +39,10 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, client, db, login, a
         login(f.organizer())
     for endpoint, url in post_routes(app):
         r = client.post(url, data={"email": "x@example.org", "password": "x", "action": "approve"})
+        if url.startswith("/api/"):
+            # The JSON API reads no cookie, so a browser's session cannot act there and there is nothing for a
+            # CSRF token to protect: without its Bearer device token a request is refused all the same.
+            assert r.status_code == 401, (endpoint, url, r.status_code)
+            continue
         assert r.status_code == 400, (endpoint, url, r.status_code)
         assert "This form has expired or did not come from this site" in r.get_data(as_text=True), endpoint

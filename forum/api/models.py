@@ -32,6 +32,8 @@ class ApiToken(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     forum: Mapped[Forum | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
 
     @property
     def is_active(self) -> bool:

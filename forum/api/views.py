@@ -1,6 +1,166 @@
-"""The JSON API for scanning devices (Bearer device tokens, no cookies, no CSRF)."""
+"""The JSON API for scanning devices (Bearer device tokens, no cookies, no CSRF).
+
+Every endpoint: authenticate the token (401), find the forum (404), check the token may act there (403),
+validate the body with its schema (400, 413, 415), call one service, commit once, answer JSON. Errors are
+JSON everywhere under /api/ (here, and forum/errors.py for what never reaches a view: an unknown address,
+a wrong method), never an HTML page.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, current_app, request
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
+
+from forum.api import schemas, tokens
+from forum.api.auth import Unauthorized, authenticated, current_forum, current_token, www_authenticate
+from forum.checkin import messages
+from forum.api.openapi import document, operation
+from forum.api.scanner_data import scanner_data as scanner_data_of
+from forum.checkin import services as checkin
+from forum.db import db
+from forum.errors import EXPLANATIONS, DomainError, NotFound
+from forum.extensions import csrf, limiter
+from forum.forums.models import Forum
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Bearer tokens, never cookies: a page of another site cannot make a browser send one, so there is nothing
+# for a CSRF token to protect.
+csrf.exempt(bp)
+# Sixteen devices at one door scan faster than any login limit allows; a token is 256 random bits, so there
+# is nothing to guess by trying. No rate limit here, whatever defaults the site gets later.
+limiter.exempt(bp)
+
+# A check-in is a few hundred bytes; a code is at most what a QR code holds (schemas.CODE_MAX characters),
+# which JSON may spell with 12 bytes each (a surrogate pair): any body the schema allows fits.
+BODY_MAX = 128 * 1024
+
+
+class InvalidBody(DomainError):
+    status = 400
+
+    def __init__(self, problems: list[schemas.Problem]) -> None:
+        first = problems[0]
+        super().__init__(first.message, code=first.code, field=first.field)
+        self.problems = problems
+
+
+def _json(model: BaseModel, status: int = 200, headers: dict | None = None) -> Response:
+    return current_app.response_class(model.model_dump_json(exclude_none=isinstance(model, schemas.Error)),
+                                      status=status, headers=headers, mimetype="application/json")
+
+
+def _error(status: int, code: str, text: str, *, field: str | None = None,
+           problems: list[schemas.Problem] | None = None, headers: dict | None = None) -> Response:
+    return _json(schemas.Error(error=code, message=str(text), field=field, errors=problems), status, headers)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(e: DomainError) -> Response:
+    headers = {"WWW-Authenticate": www_authenticate(e)} if isinstance(e, Unauthorized) else None
+    return _error(e.status, e.code, e.message, field=e.field, problems=getattr(e, "problems", None), headers=headers)
+
+
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+              415: "unsupported_media_type"}
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(e: HTTPException) -> Response:
+    status = e.code or 500
+    headers = {k: v for k, v in e.get_headers() if k in ("Allow",)}
+    return _error(status, HTTP_CODES.get(status, str(status)), e.description if status == 415 else
+                  EXPLANATIONS.get(status, e.description or ""), headers=headers)
+
+
+def _problem(err: dict) -> schemas.Problem:
+    name = ".".join(str(part) for part in err["loc"]) or None
+    kind = err["type"]
+    if kind == "json_invalid":
+        return schemas.Problem(code="invalid_json", message=_("The body is not valid JSON."))
+    if name is None:
+        return schemas.Problem(code="invalid_json", message=_("The body must be a JSON object."))
+    if kind == "missing":
+        return schemas.Problem(field=name, code="field_required", message=_("%(field)s is required.", field=name))
+    if kind == "extra_forbidden":
+        return schemas.Problem(field=name, code="field_unknown",
+                               message=_("%(field)s is not a field of this request.", field=name))
+    return schemas.Problem(field=name, code="field_invalid",
+                           message=_("%(field)s is not valid: %(why)s", field=name, why=err["msg"]))
+
+
+def _body(model: type[BaseModel]) -> BaseModel:
+    if not request.is_json:
+        raise UnsupportedMediaType(_("Send the body as JSON, with Content-Type: application/json."))
+    # Checked here rather than with request.max_content_length: the app's own check of every request for
+    # NUL bytes has opened the body's stream (with the site's limit) before this blueprint is reached.
+    if (request.content_length or 0) > BODY_MAX:
+        raise RequestEntityTooLarge()
+    raw = request.get_data(cache=False)  # a body without a length: the site's MAX_CONTENT_LENGTH holds
+    if len(raw) > BODY_MAX:
+        raise RequestEntityTooLarge()
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as e:
+        raise InvalidBody([_problem(err) for err in e.errors(include_url=False)]) from None
+
+
+def _forum() -> Forum:
+    """The forum of the route, loaded with the token (auth.authenticated), or 404."""
+    forum = current_forum()
+    if forum is None:
+        raise NotFound(_("There is no forum at this address."), code="forum_not_found")
+    return forum
+
+
+@bp.get("/ping")
+@operation("Is the server there?", response=schemas.Ping, tags=("status",),
+           description="Answers without a token and without touching the database.")
+def ping():
+    return _json(schemas.Ping())
+
+
+@bp.get("/openapi.json")
+@operation("This document (OpenAPI 3.1)", response={"type": "object"}, tags=("status",))
+def openapi_document():
+    doc = current_app.extensions.get("forum_openapi")
+    if doc is None:
+        doc = current_app.extensions["forum_openapi"] = document(current_app)
+    return current_app.json.response(doc)
+
+
+@bp.post("/forums/<slug>/checkins")
+@operation("Check a badge in or out", request=schemas.CheckinRequest, response=schemas.CheckinResponse,
+           errors=(400, 403, 404, 413, 415), tags=("check-in",),
+           description="Every scan is recorded, admitted or not, under the token's label as the device. The "
+                       "answer is 200 whatever the result: `status` says it (`admitted` is true for ok).")
+@authenticated
+def checkin_scan(slug: str):
+    token = current_token()
+    forum = _forum()
+    tokens.authorize(token, forum)
+    body = _body(schemas.CheckinRequest)
+    outcome = checkin.check_in(forum, body.code, by=token.user, device=token.label, nonce=body.nonce,
+                               scanned_at=body.scanned_at, direction=body.direction, api_token_id=token.id)
+    answer = schemas.CheckinResponse(
+        status=outcome.status, message=messages.verdict(outcome, forum).message, admitted=outcome.admitted,
+        direction=outcome.scan.direction, delegate=checkin.describe(outcome.badge),
+        first_checked_in_at=outcome.first_checked_in_at,
+        first_checked_in_device=outcome.first_checked_in_device if outcome.first_checked_in_at else None,
+        replayed=outcome.replayed)
+    db.session.commit()
+    return _json(answer)
+
+
+@bp.get("/forums/<slug>/scanner-data")
+@operation("What an offline scanner needs", response=schemas.ScannerData, errors=(403, 404), tags=("check-in",),
+           description="The forum's public key (to verify badge tokens), its revoked tokens and its approved "
+                       "delegates. Badges approved delegates still lack are issued first.")
+@authenticated
+def scanner_data(slug: str):
+    token = current_token()
+    forum = _forum()
+    tokens.authorize(token, forum)
+    answer = schemas.ScannerData.model_validate(scanner_data_of(forum, by=token.user))
+    db.session.commit()
+    return _json(answer)

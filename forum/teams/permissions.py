@@ -34,6 +34,12 @@ def membership(user, forum_id: int) -> TeamMember | None:
     return cache[key]
 
 
+def remember_membership(user, forum_id: int, member: TeamMember | None) -> None:
+    """Seed this request's cache with a membership the caller loaded anyway (with its forum, in one query)."""
+    if has_request_context() and user is not None:
+        g.setdefault("_team_memberships", {})[(user.id, forum_id)] = member
+
+
 def forget_memberships() -> None:
     """Drop this request's cached memberships (after the team changed)."""
     if has_request_context():

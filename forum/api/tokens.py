@@ -1,0 +1,220 @@
+"""Device tokens: every rule about the secrets scanning devices send as `Authorization: Bearer <token>`.
+
+- A token belongs to one user and acts with that user's permissions, forum by forum; it may be limited to
+  one forum (`forum_id`), and the web UI makes only such tokens. It is made only for a user who may check
+  in on that forum (on some forum, for an unlimited one).
+- The secret is `fdt_` + 43 URL-safe characters (256 random bits). Only its SHA-256 is stored, so looking
+  a token up by the hash of what was sent is the comparison: nothing secret is compared character by
+  character, and a stolen database holds no usable token. The first characters (`prefix`) are kept to
+  recognise a token in a list.
+- Revoking is for ever; a disabled account's tokens stop working with it (and work again if the account
+  is enabled again, as its password does).
+- Creating and revoking are audited; using a token is not (the scans record `api_token_id`), and
+  `last_used_at` moves at most once a minute, so that sixteen devices do not queue on one row.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from forum import clock
+from forum.accounts.models import User
+from forum.api.models import ApiToken
+from forum.audit import services as audit
+from forum.badges.models import ForumKey
+from forum.db import db, nfc, too_long
+from forum.errors import InvalidInput, InvalidState, NotAllowed, NotFound
+from forum.forums.models import Forum
+from forum.teams import permissions
+from forum.teams.models import Permission, TeamMember
+
+SCHEME = "fdt_"  # "forum device token": recognisable in a config file, a log or a secret scanner's rules
+SECRET_BYTES = 32
+PREFIX_CHARS = 12  # what lists show: the scheme and 8 characters of the secret (the column holds 12)
+SECRET_MAX = 200  # anything longer sent as a token is not one (no hashing of megabytes)
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: ApiToken
+    secret: str  # shown once, to whoever made it; never stored
+
+
+@dataclass(frozen=True)
+class Listed:
+    token: ApiToken
+    can_scan: bool  # whether its user may check in on the forum of the list right now
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _clean_label(label: object) -> str:
+    if not isinstance(label, str) or not (label := nfc(label) or ""):
+        raise InvalidInput(_("Give the device a name, e.g. \"Gate 1\": scans show it."), code="label_required",
+                           field="label")
+    if not label.isprintable():
+        raise InvalidInput(_("The name cannot contain control characters."), code="label_invalid", field="label")
+    if limit := too_long(ApiToken.label, label):
+        raise InvalidInput(_("At most %(n)d characters.", n=limit), code="label_too_long", field="label")
+    return label
+
+
+def may_scan_somewhere(user: User) -> bool:
+    if user.is_admin:
+        return True
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        TeamMember.user_id == user.id, sa.or_(TeamMember.checkin, TeamMember.manage)))))
+
+
+def create(user: User, *, label: str, forum: Forum | None, by: User | None, now: datetime | None = None) -> NewToken:
+    """A new token for `user`, limited to `forum` (None: every forum where the user may check in).
+
+    `by` None is the operator at the command line; in the web a forum manager makes tokens for their forum
+    only (an unlimited token would reach forums they do not manage: administrators only)."""
+    if by is not None:
+        if forum is None:
+            permissions.require_admin(by)
+        else:
+            permissions.require(by, forum, Permission.MANAGE)
+    label = _clean_label(label)
+    if not user.active:
+        raise InvalidInput(_("This account is disabled: its tokens would not work."), code="user_disabled",
+                           field="user")
+    if not (permissions.has_permission(user, forum, Permission.CHECKIN) if forum is not None
+            else may_scan_somewhere(user)):
+        raise InvalidInput(_("%(name)s may not check delegates in here: give them the check-in permission on the "
+                             "forum's team first.", name=user.display_name), code="no_checkin_permission",
+                           field="user")
+    secret = SCHEME + secrets.token_urlsafe(SECRET_BYTES)
+    token = ApiToken(user_id=user.id, forum_id=forum.id if forum else None, label=label, token_hash=digest(secret),
+                     prefix=secret[:PREFIX_CHARS], created_at=now or clock.now(), created_by_id=by.id if by else None)
+    db.session.add(token)
+    db.session.flush()
+    audit.record(subject_type="api_token", subject_id=token.id, action="api_token_created", actor=by,
+                 forum_id=token.forum_id, label=label, user=user.email, prefix=token.prefix)
+    return NewToken(token=token, secret=secret)
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    token: ApiToken  # live, its user loaded
+    forum: Forum | None = None  # the forum asked for (None: no forum has that slug, or none was asked for)
+    member: TeamMember | None = None  # the token user's place on that forum's team, if any
+    public_key: bytes | None = None  # that forum's badge key (None: it has none yet); never the private one
+
+
+def authenticate(secret: str | None, *, forum_slug: str | None = None,
+                 now: datetime | None = None) -> Authenticated | None:
+    """The live token whose secret this is, with its user loaded; None for anything else (unknown, revoked,
+    or its user disabled). Notes the use, at most once a minute.
+
+    With `forum_slug`, the same query also reads that forum, the user's membership of its team and its public
+    key: what a request about one forum asks next (one round trip instead of three on every scan)."""
+    if not secret or len(secret) > SECRET_MAX or not secret.isascii():
+        return None
+    stmt = sa.select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == digest(secret))
+    if forum_slug is not None:
+        stmt = (stmt.add_columns(Forum, TeamMember, ForumKey.public_key).select_from(ApiToken)
+                .outerjoin(Forum, Forum.slug == forum_slug)
+                .outerjoin(TeamMember, sa.and_(TeamMember.forum_id == Forum.id,
+                                               TeamMember.user_id == ApiToken.user_id))
+                .outerjoin(ForumKey, ForumKey.forum_id == Forum.id))
+    row = db.session.execute(stmt).first()
+    if row is None:
+        return None
+    token = row[0]
+    if token.revoked_at is not None or not token.user.active:
+        return None
+    now = now or clock.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+        _touch(token, now)
+    return Authenticated(token, *row[1:]) if forum_slug is not None else Authenticated(token)
+
+
+def _touch(token: ApiToken, now: datetime) -> None:
+    # Requests of one device arrive together: the first takes the row; the others skip it rather than wait
+    # for its transaction (PostgreSQL's SKIP LOCKED; SQLite has one writer anyway). Never a lock to queue on,
+    # so never a deadlock with the badge row a check-in locks next.
+    stale = (sa.select(ApiToken.id)
+             .where(ApiToken.id == token.id,
+                    sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_EVERY))
+             .with_for_update(skip_locked=True).scalar_subquery())
+    db.session.execute(sa.update(ApiToken).where(ApiToken.id == stale).values(last_used_at=now)
+                       .execution_options(synchronize_session=False))
+
+
+def authorize(token: ApiToken, forum: Forum, permission: Permission = Permission.CHECKIN) -> None:
+    """Raise NotAllowed unless the token may do this on this forum: within its forum limit, and its user holds
+    the permission there now."""
+    if token.forum_id is not None and token.forum_id != forum.id:
+        raise NotAllowed(_("This device token is for another forum."), code="token_other_forum")
+    permissions.require(token.user, forum, permission)
+
+
+def _reaches(forum: Forum):
+    """The tokens that can act on `forum`: those limited to it, and the unlimited ones of people who may check
+    in there (administrators everywhere)."""
+    member = sa.and_(TeamMember.forum_id == forum.id, TeamMember.user_id == ApiToken.user_id)
+    scans = sa.or_(User.is_admin, TeamMember.checkin, TeamMember.manage)
+    stmt = (sa.select(ApiToken, sa.and_(User.active, scans).label("can_scan"))
+            .join(User, User.id == ApiToken.user_id).outerjoin(TeamMember, member)
+            .where(sa.or_(ApiToken.forum_id == forum.id, sa.and_(ApiToken.forum_id.is_(None), scans))))
+    return stmt
+
+
+def for_forum(forum: Forum) -> list[Listed]:
+    """The devices page: live tokens first (newest first), then revoked ones; users loaded. One query."""
+    stmt = (_reaches(forum).options(joinedload(ApiToken.user), joinedload(ApiToken.created_by),
+                                    joinedload(ApiToken.revoked_by))
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc()))
+    return [Listed(token=t, can_scan=bool(can)) for t, can in db.session.execute(stmt).all()]
+
+
+def on_forum(forum: Forum, token_id: int) -> ApiToken:
+    """A token the forum's devices page lists; NotFound for any other."""
+    token = db.session.scalar(_reaches(forum).where(ApiToken.id == token_id).with_only_columns(ApiToken))
+    if token is None:
+        raise NotFound(_("There is no such device token for this forum."), code="token_not_found")
+    return token
+
+
+def scanning_members(forum: Forum) -> list[User]:
+    """Who may get a token in the forum's web UI: active team members holding the check-in permission."""
+    return list(db.session.scalars(
+        sa.select(User).join(TeamMember, TeamMember.user_id == User.id)
+        .where(TeamMember.forum_id == forum.id, User.active, sa.or_(TeamMember.checkin, TeamMember.manage))
+        .order_by(User.display_name, User.id)))
+
+
+def revoke(token: ApiToken, *, by: User | None, forum: Forum | None = None, now: datetime | None = None) -> None:
+    """The token stops working now, for good. `by` None: the command line. In the web, a manager of a forum
+    the token can act on may revoke it (taking access away is always allowed to them); audited."""
+    if by is not None:
+        if forum is None:
+            permissions.require_admin(by)
+        else:
+            permissions.require(by, forum, Permission.MANAGE)
+            on_forum(forum, token.id)
+    if token.revoked_at is not None:
+        raise InvalidState(_("This device token was revoked already."), code="token_revoked")
+    token.revoked_at = now or clock.now()
+    token.revoked_by_id = by.id if by else None
+    db.session.flush()
+    audit.record(subject_type="api_token", subject_id=token.id, action="api_token_revoked", actor=by,
+                 forum_id=forum.id if forum else token.forum_id, label=token.label, prefix=token.prefix)
+
+
+def all_tokens(forum: Forum | None = None) -> list[ApiToken]:
+    """Every token (the command line's list), optionally only those that can act on `forum`."""
+    stmt = _reaches(forum).with_only_columns(ApiToken) if forum is not None else sa.select(ApiToken)
+    return list(db.session.scalars(stmt.options(joinedload(ApiToken.user), joinedload(ApiToken.forum))
+                                   .order_by(ApiToken.id)).unique())
