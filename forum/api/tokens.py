@@ -75,8 +75,12 @@ def may_scan_somewhere(user: User) -> bool:
         TeamMember.user_id == user.id, sa.or_(TeamMember.checkin, TeamMember.manage)))))
 
 
-def create(user: User, *, label: str, forum: Forum | None, by: User | None, now: datetime | None = None) -> NewToken:
+def create(user: User, *, label: str, forum: Forum | None, by: User | None, now: datetime | None = None,
+           known_secret: str | None = None) -> NewToken:
     """A new token for `user`, limited to `forum` (None: every forum where the user may check in).
+
+    `known_secret`: only for `forum demo`, whose device token is published like its passwords (so that
+    `make run` can print it every time); never from a form or the API.
 
     `by` None is the operator at the command line; in the web a forum manager makes tokens for their forum
     only (an unlimited token would reach forums they do not manage: administrators only)."""
@@ -95,6 +99,10 @@ def create(user: User, *, label: str, forum: Forum | None, by: User | None, now:
                              "forum's team first.", name=user.display_name), code="no_checkin_permission",
                            field="user")
     secret = SCHEME + secrets.token_urlsafe(SECRET_BYTES)
+    if known_secret is not None:
+        if not known_secret.startswith(SCHEME) or len(known_secret) < len(secret) or not known_secret.isascii():
+            raise ValueError("a device token is fdt_ and at least 43 more ASCII characters")
+        secret = known_secret
     token = ApiToken(user_id=user.id, forum_id=forum.id if forum else None, label=label, token_hash=digest(secret),
                      prefix=secret[:PREFIX_CHARS], created_at=now or clock.now(), created_by_id=by.id if by else None)
     db.session.add(token)

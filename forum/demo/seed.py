@@ -73,6 +73,10 @@ LOGINS = (
     Login("delegate@example.org", "田中 健一", DELEGATE, "delegate-demo-2024"),
     Login("contact@example.org", "Гүлнара Есенова", CONTACT, "contact-demo-2024"),
 )
+# The staff's scanning device (issue 8): published like the passwords, so that `make run` prints it every time.
+DEMO_DEVICE_TOKEN = "fdt_demo-gate-1-central-asia-japan-staff-device-token"
+DEMO_DEVICE_LABEL = "Gate 1 (demo device)"
+
 # What each login may do, printed beside it.
 LOGIN_NOTES = {
     ADMIN: "administrator: every forum, users",
@@ -113,7 +117,13 @@ def demo_logins() -> str:
     lines = ["Demo logins (http://127.0.0.1:5000/login):"]
     for login in LOGINS:
         lines.append(f"  {login.email:<24} {login.password:<22} {LOGIN_NOTES[login.kind]}")
+    lines.append(_device_token_line())
     return "\n".join(lines)
+
+
+def _device_token_line() -> str:
+    return (f"Demo device token of staff@example.org for {MAIN_SLUG} (API: Authorization: Bearer <token>):\n"
+            f"  {DEMO_DEVICE_TOKEN}")
 
 
 def _decide(reg: Registration, to: RegState, organizer: User, reason: str = "") -> None:
@@ -522,6 +532,10 @@ class _Seeder:
         scan(lost.token, 75, "Gate 1", "lost")  # the old badge: revoked
         scan(new.token, 76, "Gate 1", "lost-new")
         scan("https://example.org/b/1NOTAREALBADGE", 80, "Gate 2", "garbage")
+        from forum.api import tokens as device_tokens
+
+        device_tokens.create(staff, label=DEMO_DEVICE_LABEL, forum=main, by=organizer,
+                             known_secret=DEMO_DEVICE_TOKEN)
         tashkent = issuing.live_badges(second)
         if tashkent:
             scan(tashkent[0].token, 85, "Gate 2", "wrong-forum")
@@ -559,4 +573,5 @@ class _Seeder:
             created = self.users[login.kind][1]
             password = login.password if created else "(existing account: password unchanged)"
             lines.append(f"  {login.email:<24} {password:<22} {LOGIN_NOTES[login.kind]}")
+        lines.append(_device_token_line())
         return "\n".join(lines)

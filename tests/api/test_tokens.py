@@ -232,3 +232,14 @@ def test_scanning_members_are_the_active_team_members_with_check_in(db):
     accounts.deactivate(gone, by=None)
     f.member(f.forum(), Permission.CHECKIN, name="Elsewhere")
     assert tokens.scanning_members(forum) == [a, b]
+
+
+def test_a_known_secret_for_the_demo_must_look_like_a_real_token(db):
+    forum = f.forum()
+    staff = f.member(forum, Permission.CHECKIN)
+    for bad in ("fdt_short", "x" * 60, "fdt_" + "é" * 50):
+        with pytest.raises(ValueError):
+            tokens.create(staff, label="Demo", forum=forum, by=None, known_secret=bad)
+    good = "fdt_" + "d" * 50
+    made = tokens.create(staff, label="Demo", forum=forum, by=None, known_secret=good)
+    assert made.secret == good and tokens.authenticate(good).token.id == made.token.id

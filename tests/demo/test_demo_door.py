@@ -31,3 +31,23 @@ def test_the_rehearsal_left_arrivals_a_reissued_badge_and_failed_scans(demo):  #
     assert {Result.ALREADY_CHECKED_IN, Result.REVOKED, Result.INVALID, Result.WRONG_FORUM} <= set(results)
     reissued = _db.session.scalars(sa.select(Badge).where(Badge.revoked_reason == RevokeReason.REISSUED)).one()
     assert _db.session.scalar(sa.select(sa.func.count()).select_from(Badge).where(Badge.replaces_id == reissued.id)) == 1
+
+
+def test_the_printed_demo_device_token_checks_a_badge_in_through_the_api(app, demo):  # noqa: F811
+    from forum.demo.seed import DEMO_DEVICE_TOKEN, demo_logins
+
+    assert DEMO_DEVICE_TOKEN in demo_logins()
+    main = forum(MAIN_SLUG)
+    badge = _db.session.scalars(sa.select(Badge).where(Badge.forum_id == main.id, Badge.revoked_at.is_(None),
+                                                       Badge.first_checked_in_at.is_(None)).order_by(Badge.id)).first()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {DEMO_DEVICE_TOKEN}"}
+    r = client.post(f"/api/v1/forums/{MAIN_SLUG}/checkins", json={"code": badge.token, "nonce": "demo-test-1"},
+                    headers=headers)
+    assert r.status_code == 200 and r.get_json()["status"] == "ok"
+    r = client.post(f"/api/v1/forums/{MAIN_SLUG}/checkins", json={"code": badge.token, "nonce": "demo-test-2"},
+                    headers=headers)
+    assert r.get_json()["status"] == "already_checked_in"
+    # not for the other forum: the token is limited to Astana
+    r = client.get("/api/v1/forums/tashkent-japan/scanner-data", headers=headers)
+    assert r.status_code == 403
