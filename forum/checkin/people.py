@@ -6,6 +6,8 @@ the same scan record is kept.
 """
 from __future__ import annotations
 
+import re
+
 import unicodedata
 from dataclasses import dataclass
 
@@ -17,6 +19,7 @@ from forum.badges import issuing
 from forum.badges.models import Badge
 from forum.checkin import services
 from forum.db import db
+from forum.urls import PublicIdConverter
 from forum.errors import InvalidInput, InvalidState, NotFound
 from forum.forums.models import Forum
 from forum.registration.models import CompanyRegistration, RegState, Registration
@@ -83,7 +86,9 @@ def find(forum: Forum, query: str | None, *, limit: int | None = None) -> tuple[
 
 
 def _registration(forum: Forum, public_id: object) -> Registration:
-    if not isinstance(public_id, str) or not public_id.strip() or len(public_id) > 64:
+    # A public id has one shape (forum.urls.PublicIdConverter): anything else is refused before any query (a NUL
+    # byte would reach PostgreSQL, which refuses it).
+    if not isinstance(public_id, str) or not re.fullmatch(PublicIdConverter.regex, public_id.strip()):
         raise InvalidInput(_("Choose a delegate from the list."), code="registration_invalid", field="registration")
     reg = db.session.scalar(sa.select(Registration).where(Registration.forum_id == forum.id,
                                                           Registration.public_id == public_id.strip().lower()))

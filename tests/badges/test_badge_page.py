@@ -346,7 +346,13 @@ def test_the_private_key_never_appears(client, login, forum, listed, staff):
         assert not any(form in body for form in forms)
 
 
-def test_the_public_page_is_rate_limited_per_address_but_not_for_the_team(app, client, login, forum, listed, staff):
+def test_the_public_page_is_rate_limited_per_address_but_not_for_the_team(app, client, login, forum, listed, staff,
+                                                                         monkeypatch):
+    from forum.extensions import limiter
+
+    # Flask-Limiter's `enabled` is process-wide: an app made elsewhere in the run with RATELIMIT_ENABLED=False
+    # (the browser tests) leaves it off. This test needs it on.
+    monkeypatch.setattr(limiter, "enabled", True)
     app.config["RATELIMIT_BADGE_PAGE"] = "3 per minute"
     try:
         assert [client.get(f"/b/{listed.token}").status_code for _ in range(4)] == [200, 200, 200, 429]

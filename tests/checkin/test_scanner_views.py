@@ -268,6 +268,8 @@ def test_the_answer_is_in_the_users_language(client, db, forum, token):
     ({"code": "X", "device": "d" * 101}, "device", "device_too_long"),
     ({"registration": 12}, "registration", "registration_invalid"),
     ({"registration": {"id": 1}}, "registration", "registration_invalid"),
+    ({"registration": "\x00"}, "registration", "registration_invalid"),
+    ({"registration": "not-a-public-id"}, "registration", "registration_invalid"),
 ])
 def test_bad_fields_are_400_json_naming_the_field(client, db, forum, staff, token, payload, field, error):
     badge = f.badge(forum)
@@ -295,7 +297,7 @@ def test_a_form_post_to_the_json_endpoint_is_400_json(client, db, forum, staff, 
 
 def test_an_unknown_registration_is_404_json(client, db, forum, staff, token):
     elsewhere = f.approved(f.forum())  # a real delegate, of another forum
-    for pid in (elsewhere.public_id, "00000000-0000-4000-8000-000000000000", "nonsense"):
+    for pid in (elsewhere.public_id, "00000000-0000-4000-8000-000000000000"):
         r = check(client, token, {"registration": pid})
         assert r.status_code == 404 and r.get_json()["field"] == "registration", pid
     assert scans(db, forum) == []
