@@ -3,8 +3,8 @@
 `check_in(forum, code, by=, device=, nonce=)` reads whatever the camera gave, decides, records the scan
 and returns the outcome. The decision, in order:
 
-1. the same nonce again: the first answer, unchanged (a retry over flaky Wi-Fi records nothing new); found
-   under the badge's lock, or, for a code that names no badge, by the unique (forum, nonce) on writing;
+1. the same nonce again: the first answer, unchanged (a retry over flaky Wi-Fi records nothing new); the
+   unique (forum, nonce) finds it when the scan is written, and then nothing of this try is kept;
 2. forum_cancelled;
 3. invalid (garbage, unknown version, bad signature, or a well-formed token this forum never issued) or
    wrong_forum (a token genuinely signed by another forum of this site): badges.tokens.verify, which needs
@@ -25,8 +25,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from forum import clock
 from forum.accounts.models import User
@@ -113,6 +113,24 @@ def _locked(forum_id: int, badge_code: str) -> Badge | None:
         .execution_options(populate_existing=True)).first()
 
 
+def _record(scan: Scan) -> Scan | None:
+    """Insert the scan unless its (forum, nonce) is taken: INSERT ... ON CONFLICT DO NOTHING RETURNING id, one
+    round trip with no savepoint, and no unique-violation in the database's log. Returns the scan, now
+    persistent in the session, or None when the nonce was recorded before."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    columns = {c.key: getattr(scan, c.key) for c in Scan.__table__.columns if c.key != "id"}
+    new_id = db.session.execute(
+        insert(Scan).values(**columns).on_conflict_do_nothing(index_elements=["forum_id", "nonce"])
+        .returning(Scan.id)
+    ).scalar()
+    if new_id is None:
+        return None
+    scan.id = new_id
+    make_transient_to_detached(scan)  # the row exists: attach the object as persistent, without another INSERT
+    db.session.add(scan)
+    return scan
+
+
 def check_in(forum: Forum, code: str | None, *, by: User, device: str | None, nonce: str,
              scanned_at: datetime | None = None, direction: str = "in", offline: bool = False,
              api_token_id: int | None = None, now: datetime | None = None) -> Outcome:
@@ -125,8 +143,9 @@ def check_in(forum: Forum, code: str | None, *, by: User, device: str | None, no
         raise InvalidInput(_("The scan time needs a time zone."), code="scanned_at_invalid", field="scanned_at")
     now = now or clock.now()
 
-    # A retried nonce is found under the badge's lock below, or (for a code that names no badge) by the unique
-    # (forum, nonce) when the scan is written: no look-up of its own on the way in, one round trip less per scan.
+    # A retried nonce is found when the scan is written (the unique (forum, nonce) decides, ON CONFLICT DO
+    # NOTHING): a retry that queued behind the first try on the badge's lock has decided on a state the first try
+    # already changed, so its decision is dropped unrecorded and the first answer given. No look-up on the way in.
     badge: Badge | None = None
     status: Result | None = None
     first_at, first_device = None, ""
@@ -143,10 +162,6 @@ def check_in(forum: Forum, code: str | None, *, by: User, device: str | None, no
         badge = _locked(forum.id, badge_code)  # everything below is decided under the badge's row lock
         if badge is None:
             status = status or Result.INVALID  # signed with this forum's key, but never issued here
-        else:
-            seen = _by_nonce(forum.id, nonce)  # a retry, or the same scan recorded while we waited for the lock
-            if seen is not None:
-                return _replay(seen)
     if status is None and badge is not None:
         reg = badge.registration
         if badge.revoked_at is not None:
@@ -162,28 +177,24 @@ def check_in(forum: Forum, code: str | None, *, by: User, device: str | None, no
         else:
             status = Result.OK if badge.inside else Result.NOT_CHECKED_IN
 
-    scan = Scan(forum_id=forum.id, badge_id=badge.id if badge else None, result=status, direction=way,
-                code=_kept_code(code), user_id=by.id, device=device, api_token_id=api_token_id, nonce=nonce,
-                scanned_at=scanned_at, recorded_at=now, offline=offline, first_checked_in_at=first_at,
-                first_checked_in_device=first_device)
-    try:
-        with db.session.begin_nested():
-            db.session.add(scan)
-            if status is Result.OK and badge is not None:
-                if way is Direction.IN:
-                    badge.inside = True
-                    if badge.first_checked_in_at is None:
-                        badge.first_checked_in_at, badge.first_checked_in_device = now, device
-                else:
-                    badge.inside = False
-            db.session.flush()
-    except IntegrityError:
-        # The same nonce was recorded by another request between our look and our write (a refused code has
-        # no badge lock to queue on): that one is the scan; answer as it did.
+    scan = _record(Scan(forum_id=forum.id, badge_id=badge.id if badge else None, result=status, direction=way,
+                        code=_kept_code(code), user_id=by.id, device=device, api_token_id=api_token_id, nonce=nonce,
+                        scanned_at=scanned_at, recorded_at=now, offline=offline, first_checked_in_at=first_at,
+                        first_checked_in_device=first_device))
+    if scan is None:
+        # This nonce is already recorded: a retry, perhaps one that waited for the badge's lock behind the first
+        # try. That one is the scan; answer as it did, and change nothing.
         seen = _by_nonce(forum.id, nonce)
-        if seen is None:
-            raise
+        if seen is None:  # pragma: no cover - the conflict that made _record give up names this nonce
+            raise RuntimeError("a scan's nonce conflicted but no scan has it")
         return _replay(seen)
+    if status is Result.OK and badge is not None:
+        if way is Direction.IN:
+            badge.inside = True
+            if badge.first_checked_in_at is None:
+                badge.first_checked_in_at, badge.first_checked_in_device = now, device
+        else:
+            badge.inside = False
     return Outcome(status=status, scan=scan, badge=badge, first_checked_in_at=first_at,
                    first_checked_in_device=first_device)
 

@@ -195,7 +195,8 @@ def test_hostile_bodies_get_json_and_never_a_500(client, door, body):
 
 def test_a_check_in_costs_a_few_statements_however_big_the_forum(client, db, door, scan):
     """The hot path: the token with the forum, the membership and the public key; the badge locked with its
-    registration and company; the nonce under the lock; the two writes. No lazy loads, nothing per delegate."""
+    registration and company; the two writes (the scan's insert also settles a retried nonce, ON CONFLICT DO
+    NOTHING). No savepoint, no lazy loads, nothing per delegate."""
     from tests.test_query_counts import counting
 
     slug = door.forum.slug
@@ -204,7 +205,8 @@ def test_a_check_in_costs_a_few_statements_however_big_the_forum(client, db, doo
         db.session.commit()
         with counting(db.engine) as seen:
             assert scan(code, slug=slug).status_code == 200
-        return [s for s in seen if not s.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]
+        assert not [s for s in seen if s.lstrip().upper().startswith("SAVEPOINT")]
+        return [s for s in seen if not s.lstrip().upper().startswith("BEGIN")]
 
     scan("junk")  # the token's first use is noted (then at most once a minute)
     few = statements(f.badge(door.forum).token)
@@ -212,5 +214,5 @@ def test_a_check_in_costs_a_few_statements_however_big_the_forum(client, db, doo
         f.approved(door.forum)
         scan(f.badge(door.forum).token)
     many = statements(f.badge(door.forum).token)
-    assert len(few) == len(many) <= 5, "\n".join(s[:90] for s in many)
+    assert len(few) == len(many) <= 4, "\n".join(s[:90] for s in many)
     assert len(statements("junk")) <= 2  # the token with its forum, the scan
