@@ -131,3 +131,7 @@ def register_commands(app: Flask) -> None:
     from forum.api.cli import api_token_group
 
     app.cli.add_command(api_token_group)
+
+    from forum.meetings.cli import schedule_group
+
+    app.cli.add_command(schedule_group)
