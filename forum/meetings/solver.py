@@ -171,9 +171,11 @@ def solve(problem: dict, *, time_limit: float = 60.0) -> dict:
     model.Maximize(sum(requests[n].weight * var for (n, s), var in x.items()))
 
     # a warm start, and the fallback when the time runs out first: a greedy plan that keeps every rule
-    greedy = _greedy(requests, options, tables_at, kind_free, kinds, serves, cap_left)
+    greedy, greedy_flow = _greedy(requests, options, tables_at, kind_free, kinds, serves, cap_left)
     for (n, s), value in greedy.items():
         model.AddHint(x[n, s], value)
+    for key, var in flow.items():  # a complete hint: the interpreters' flow of the greedy plan too
+        model.AddHint(var, greedy_flow.get(key, 0))
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit - (time.perf_counter() - started))
@@ -210,6 +212,7 @@ def solve(problem: dict, *, time_limit: float = 60.0) -> dict:
 
 def _greedy(requests, options, tables_at, kind_free, kinds, serves, cap_left) -> dict:
     hint = {}
+    used = defaultdict(int)  # (pair, kind, slot) -> meetings the greedy plan sends to that kind
     tables = dict(tables_at)
     kinds_left = dict(kind_free)
     busy = defaultdict(set)
@@ -226,6 +229,7 @@ def _greedy(requests, options, tables_at, kind_free, kinds, serves, cap_left) ->
                     if kind is None:
                         continue
                     kinds_left[(kind, s)] -= 1
+                    used[r.pair, kind, s] += 1
                 tables[s] -= 1
                 busy[r.a].add(s)
                 busy[r.b].add(s)
@@ -234,7 +238,7 @@ def _greedy(requests, options, tables_at, kind_free, kinds, serves, cap_left) ->
                 placed = s
         for s in options[n]:
             hint[n, s] = 1 if s == placed else 0
-    return hint
+    return hint, used
 
 
 def _assign(requests, fixed, chosen, slots, table_slots, taken_tables, interp_slots, interp_langs, taken_interps):
