@@ -236,8 +236,11 @@ def _threads(n, target):
     return errors
 
 
-@pytest.mark.parametrize("round_", range(3))
-def test_devices_scanning_one_badge_at_the_same_moment_get_exactly_one_ok(app, db, round_):
+@pytest.fixture()
+def door_race(app, db):
+    """A forum on PostgreSQL with door staff and one badge, committed; `scan_at_once(n, scan)` runs `scan(i, forum,
+    staff, token)` in n threads released together, each in its own app context and transaction, and returns
+    the outcomes' statuses in the order they finished, and then the forum's stored scans."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("a race on PostgreSQL row locks; this run is on sqlite")
     forum = f.forum()
@@ -245,57 +248,45 @@ def test_devices_scanning_one_badge_at_the_same_moment_get_exactly_one_ok(app, d
     badge = f.badge(forum)
     db.session.commit()
     forum_id, staff_id, token = forum.id, staff.id, badge.token
+
+    def scan_at_once(n, scan):
+        barrier, results = threading.Barrier(n), []
+
+        def worker(i):
+            with app.app_context():
+                from forum.accounts.models import User
+
+                fm, user = _db.session.get(Forum, forum_id), _db.session.get(User, staff_id)
+                keys.public_key(fm)
+                barrier.wait(timeout=30)
+                results.append((i, scan(i, fm, user, token).status))
+                _db.session.commit()
+                _db.session.remove()
+
+        assert _threads(n, worker) == []
+        db.session.expire_all()
+        return results, _scans(db.session.get(Forum, forum_id))
+
+    return scan_at_once
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_devices_scanning_one_badge_at_the_same_moment_get_exactly_one_ok(door_race, round_):
     n = 6
-    barrier, results = threading.Barrier(n), []
-
-    def worker(i):
-        with app.app_context():
-            from forum.accounts.models import User
-
-            fm, user = _db.session.get(Forum, forum_id), _db.session.get(User, staff_id)
-            keys.public_key(fm)
-            barrier.wait(timeout=30)
-            out = services.check_in(fm, token, by=user, device=f"Gate {i}", nonce=f"race-{round_}-{i}")
-            results.append(out.status)
-            _db.session.commit()
-            _db.session.remove()
-
-    assert _threads(n, worker) == []
-    assert sorted(r.value for r in results) == ["already_checked_in"] * (n - 1) + ["ok"]
-    db.session.expire_all()
-    rows = _scans(db.session.get(Forum, forum_id))
+    results, rows = door_race(n, lambda i, fm, user, token: services.check_in(
+        fm, token, by=user, device=f"Gate {i}", nonce=f"race-{round_}-{i}"))
+    assert sorted(r.value for _, r in results) == ["already_checked_in"] * (n - 1) + ["ok"]
     assert len(rows) == n and sum(r.result is Result.OK for r in rows) == 1
 
 
-def test_one_nonce_sent_by_several_threads_at_once_records_one_scan(app, db):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("a race on PostgreSQL; this run is on sqlite")
-    forum = f.forum()
-    staff = f.member(forum, Permission.CHECKIN)
-    badge = f.badge(forum)
-    db.session.commit()
-    forum_id, staff_id, token = forum.id, staff.id, badge.token
-    n = 5
-    barrier, results = threading.Barrier(n), []
+def test_one_nonce_sent_by_several_threads_at_once_records_one_scan(door_race):
+    # both kinds at once: a badge (decided under its row lock) and garbage (no lock: the unique nonce decides)
+    results, rows = door_race(5, lambda i, fm, user, token: services.check_in(
+        fm, token if i % 2 else "garbage", by=user, device="Gate", nonce=f"same-{i % 2}"))
+    assert {s for i, s in results if i % 2} == {Result.OK}
+    assert {s for i, s in results if not i % 2} == {Result.INVALID}
+    assert len(rows) == 2
 
-    def worker(i):
-        with app.app_context():
-            from forum.accounts.models import User
-
-            fm, user = _db.session.get(Forum, forum_id), _db.session.get(User, staff_id)
-            keys.public_key(fm)
-            barrier.wait(timeout=30)
-            code = token if i % 2 else "garbage"  # both kinds: a badge (row lock) and garbage (no lock)
-            out = services.check_in(fm, code, by=user, device="Gate", nonce=f"same-{i % 2}")
-            results.append((i % 2, out.status))
-            _db.session.commit()
-            _db.session.remove()
-
-    assert _threads(n, worker) == []
-    assert {s for k, s in results if k == 1} == {Result.OK}
-    assert {s for k, s in results if k == 0} == {Result.INVALID}
-    db.session.expire_all()
-    assert len(_scans(db.session.get(Forum, forum_id))) == 2
 
 
 def test_a_made_up_token_naming_another_forums_key_is_invalid_not_wrong_forum(door):
