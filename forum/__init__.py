@@ -121,6 +121,10 @@ def _init_extensions(app: Flask) -> None:
     from forum.badges.issuing import connect_signals
 
     connect_signals()
+    # B2B requests follow them too: a delegate who leaves the forum has their open requests cancelled.
+    from forum.meetings.requests import connect_signals as connect_meeting_signals
+
+    connect_meeting_signals()
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -141,10 +145,11 @@ def _register_blueprints(app: Flask) -> None:
     from forum.checkin.views import bp as checkin_bp
     from forum.api.views import bp as api_bp
     from forum.api.token_views import bp as api_tokens_bp
+    from forum.meetings.views import bp as b2b_bp
 
     for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp,
                organisations_bp, teams_bp, admin_bp, badges_bp, badge_page_bp, scanner_bp, checkin_bp, api_bp,
-               api_tokens_bp, my_badge_bp):
+               api_tokens_bp, my_badge_bp, b2b_bp):
         app.register_blueprint(bp)
 
 

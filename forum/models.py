@@ -9,3 +9,5 @@ from forum.teams.models import TeamMember  # noqa: F401
 from forum.badges.models import Badge, ForumKey  # noqa: F401
 from forum.api.models import ApiToken  # noqa: F401
 from forum.checkin.models import Scan  # noqa: F401
+from forum.meetings.models import (B2BProfile, B2BSettings, Interpreter, Meeting, MeetingPrefs,  # noqa: F401
+    MeetingRequest, MeetingSession, MeetingSlot, MeetingTable, ScheduleRun, Unavailability)

@@ -218,7 +218,20 @@ def waitlist_offer(forum: Forum):
     return waitlist.offer(forum)
 
 
+def b2b_nav_links(forum, entries) -> list[tuple[str, str, bool]]:
+    """(href, label, active) for the B2B navigation: the endpoints this app has, in the given order."""
+    from flask import current_app, request, url_for
+
+    out = []
+    for endpoint, label in entries:
+        if endpoint in current_app.view_functions:
+            out.append((url_for(endpoint, slug=forum.slug), label, request.endpoint == endpoint))
+    return out
+
+
 def init_app(app: Flask) -> None:
+    from forum.meetings import states as meeting_states
+
     app.jinja_env.filters.update(
         local_datetime=local_datetime, local_date=local_date, local_time=local_time, waited=waited,
         ucfirst=lambda v: str(v)[:1].upper() + str(v)[1:], local_datetime_zoned=local_datetime_zoned,
@@ -234,6 +247,7 @@ def init_app(app: Flask) -> None:
         waitlist_offer=waitlist_offer,
         permission_label=permission_label, permission_help=permission_help,
         manage_menu=lambda user: permissions.visible_forums(user, limit=MENU_FORUMS),
+        b2b_nav_links=b2b_nav_links, priority_label=meeting_states.priority_label, request_state_label=meeting_states.state_label,
     )
 
     @app.context_processor

@@ -102,3 +102,44 @@ def badge(forum: Forum, **kw):
     from forum.badges import issuing
 
     return issuing.badge_for(approved(forum, **kw))
+
+
+def participant(forum: Forum, **kw):
+    """An approved delegate of a company that consented to the directory: takes part in the B2B meetings.
+    `languages` goes to the delegate; the rest as for `approved`."""
+    from forum.registration import states
+    from forum.registration.models import RegState
+
+    person = {k: kw.pop(k) for k in ("full_name", "latin_name", "position", "email", "category", "language",
+                                     "languages") if k in kw}
+    kw.setdefault("directory_consent", True)
+    reg = company(forum, 1, delegates=[delegate_input(**person)], **kw).delegates[0]
+    states.transition(reg, RegState.APPROVED, by=None, notify=False)
+    return reg
+
+
+def participant_company(forum: Forum, n: int = 2, **kw):
+    """A company that consented to the directory with n approved delegates; returns the delegates."""
+    from forum.registration import states
+    from forum.registration.models import RegState
+
+    kw.setdefault("directory_consent", True)
+    regs = company(forum, n, **kw).delegates
+    for reg in regs:
+        states.transition(reg, RegState.APPROVED, by=None, notify=False)
+    return list(regs)
+
+
+def meeting_request(requester, recipient, *, by=None, priority="nice", accept: bool = False, **kw):
+    """requester asks recipient (a Registration, or a CompanyRegistration for the whole company)."""
+    from forum.meetings import requests
+    from forum.meetings.models import Priority
+    from forum.registration.models import CompanyRegistration
+
+    company_ = recipient if isinstance(recipient, CompanyRegistration) else recipient.company
+    reg = None if isinstance(recipient, CompanyRegistration) else recipient
+    req = requests.create(requester, company=company_, recipient=reg, priority=Priority(priority),
+                          by=by or requester.user, **kw)
+    if accept:
+        requests.accept(req, by=(reg or company_.delegates[0]).user)
+    return req
