@@ -5,7 +5,7 @@ The score adds up what the two companies have to do with each other:
 - what they seek that you offer, and what you seek that they offer: words shared by one side's `seeks` and
   the other's `offers`, compared after search folding (case, width, Uzbek apostrophes, Kazakh letters) and a
   crude stem (the first six letters, so "technologies" meets "technology", "очистки" meets "очистка");
-  Japanese and Chinese, written without spaces, are compared by pairs of characters;
+  Japanese and Chinese, written without spaces, are compared by pairs of characters (kanji and katakana);
 - each sector both are in;
 - each pair of complementary needs (both seek partners; one seeks suppliers, the other customers...);
 - the forum's purpose: a Japanese company with a Central Asian one.
@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from forum.search import fold
+from forum.search import APOSTROPHES, fold
 
 JAPAN = "JP"
 CENTRAL_ASIA = frozenset({"KZ", "UZ", "KG", "TJ", "TM"})
@@ -49,19 +49,27 @@ COMPLEMENTARY = frozenset(_PAIRS | {(b, a) for a, b in _PAIRS})
 
 # Words too common to say anything (English, Russian, Uzbek Latin, Kazakh), after folding.
 STOPWORDS = frozenset("""
-a an and are as at be by for from in into is it of on or our the to we with who what that this your you
-any new all can will other such also via per more most
-и в во на с со по для из от до к о об а но или как мы наш наша наши это то что их его ее также при
-va bilan uchun biz bu ham yoki
-жане мен ушин биз бул
+a an and are as at be by do for from in into is of on or our the to we us with who what that this your
+you any new all can will other such also via per more most etc
+и в во на с со по для из от до к о об а но или как мы наш наша наши это то что их его ее также при не
+va bilan uchun biz bu ham yoki da
+жане мен ушин биз бул пен
 """.split())
 
-_WORD = re.compile(r"\w+")
+# A word: letters and digits, with the apostrophes Uzbek writes inside words (Oʻzbek, O'zbek), which fold drops.
+_WORD = re.compile("[\\w" + re.escape("".join(sorted(APOSTROPHES))) + "]+")
+MIN_LETTERS = 2  # "су" (water) and "IT" count; the short words that say nothing are in STOPWORDS
 
 
 def _is_cjk(ch: str) -> bool:
+    """Kanji and katakana, compared by pairs. Hiragana is left out: in business Japanese it is mostly particles
+    and endings (の, から, する), whose pairs would match anything."""
     name = unicodedata.name(ch, "")
-    return name.startswith(("CJK UNIFIED", "HIRAGANA", "KATAKANA", "CJK COMPATIBILITY IDEOGRAPH")) or ch == "ー"
+    return name.startswith(("CJK UNIFIED", "KATAKANA", "CJK COMPATIBILITY IDEOGRAPH")) or ch == "ー"
+
+
+def _is_hiragana(text: str) -> bool:
+    return all(unicodedata.name(ch, "").startswith("HIRAGANA") for ch in text)
 
 
 @dataclass(frozen=True)
@@ -87,13 +95,13 @@ class Suggestion:
 @dataclass(frozen=True)
 class _Token:
     key: str
-    start: int
+    start: int  # where the word is in the text as written, to quote it
     end: int
 
 
 @dataclass
 class _Text:
-    folded: str
+    text: str  # as written (NFC)
     tokens: list[_Token] = field(default_factory=list)
 
     @property
@@ -102,29 +110,31 @@ class _Text:
 
 
 def _tokens(text: str) -> _Text:
-    folded = fold(text)
-    out = _Text(folded)
-    for m in _WORD.finditer(folded):
-        word, start = m.group(), m.start()
+    """The text's words as (folded, stemmed key, where it is): Japanese and Chinese runs as pairs of characters."""
+    written = unicodedata.normalize("NFC", text or "")
+    out = _Text(written)
+    for m in _WORD.finditer(written):
+        raw, start, end = m.group(), m.start(), m.end()
+        folded = fold(raw)
+        # Quote exact characters when folding kept the length (it does for most words), else the whole word.
+        exact = len(folded) == len(raw)
         i = 0
-        while i < len(word):
-            if _is_cjk(word[i]):
-                j = i
-                while j < len(word) and _is_cjk(word[j]):
-                    j += 1
-                run = word[i:j]
-                grams = [run] if len(run) < 2 else [run[k:k + 2] for k in range(len(run) - 1)]
+        while i < len(folded):
+            j = i
+            cjk = _is_cjk(folded[i])
+            while j < len(folded) and _is_cjk(folded[j]) == cjk:
+                j += 1
+            piece = folded[i:j]
+            if cjk:
+                grams = [piece] if len(piece) < 2 else [piece[k:k + 2] for k in range(len(piece) - 1)]
                 for k, gram in enumerate(grams):
-                    out.tokens.append(_Token("cjk:" + gram, start + i + k, start + i + k + len(gram)))
-                i = j
-            else:
-                j = i
-                while j < len(word) and not _is_cjk(word[j]):
-                    j += 1
-                piece = word[i:j]
-                if len(piece) >= 3 and piece not in STOPWORDS and not piece.isdigit():
-                    out.tokens.append(_Token(piece[:STEM], start + i, start + j))
-                i = j
+                    a, b = (start + i + k, start + i + k + len(gram)) if exact else (start, end)
+                    out.tokens.append(_Token("cjk:" + gram, a, b))
+            elif (len(piece) >= MIN_LETTERS and piece not in STOPWORDS and not piece.isdigit()
+                  and not _is_hiragana(piece)):
+                a, b = (start + i, start + j) if exact else (start, end)
+                out.tokens.append(_Token(piece[:STEM], a, b))
+            i = j
     return out
 
 
@@ -138,11 +148,11 @@ def _shared(seeker: _Text, offerer: _Text) -> tuple[int, str]:
     for t in seeker.tokens:
         if t.key not in common:
             continue
-        if spans and (t.start <= spans[-1][1] or not seeker.folded[spans[-1][1]:t.start].strip()):
+        if spans and (t.start <= spans[-1][1] or not seeker.text[spans[-1][1]:t.start].strip()):
             spans[-1][1] = max(spans[-1][1], t.end)
         else:
             spans.append([t.start, t.end])
-    phrases = list(dict.fromkeys(seeker.folded[a:b] for a, b in spans))
+    phrases = list(dict.fromkeys(seeker.text[a:b] for a, b in spans))
     return len(common), ", ".join(phrases)
 
 
