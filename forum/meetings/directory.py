@@ -192,7 +192,7 @@ def contacted(company_id: int) -> dict[int, str]:
 
 def suggested(forum: Forum, company: CompanyRegistration, *, limit: int = 20) -> list[tuple[suggestions.Suggestion, Card]]:
     """The ranked suggestions for the company among the forum's participating companies, each with its card."""
-    rows = db.session.execute(companies(forum.id, Filters()).add_columns(B2BProfile)).tuples().all()
+    rows = db.session.execute(companies(forum.id, Filters()).add_columns(B2BProfile)).all()
     me = next((_as_party(c, p) for c, p in rows if c.id == company.id), None)
     if me is None:
         me = _as_party(company, profiles.profile_of(company))
