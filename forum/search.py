@@ -91,7 +91,12 @@ def _like_escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def matches_all_words(column: sa.ColumnElement[str], query: str | None) -> sa.ColumnElement[bool]:
+def matches_all_words(column: sa.ColumnElement[str], query: str | None, *,
+                      before: str = "") -> sa.ColumnElement[bool]:
     """A condition true when every word of the query occurs, in any order, in the column
-    (a column holding `search_key(...)`). A query with no words matches everything."""
-    return sa.and_(sa.true(), *(column.like(f"%{_like_escape(w)}%", escape="\\") for w in query_words(query)))
+    (a column holding `search_key(...)`). A query with no words matches everything.
+
+    With `before` (a marker the key holds), each word must occur ahead of the marker: a key made of
+    sections ("offers and seeks | names", meetings.profiles) can then be searched in its first section."""
+    tail = f"%{_like_escape(before)}%" if before else "%"
+    return sa.and_(sa.true(), *(column.like(f"%{_like_escape(w)}{tail}", escape="\\") for w in query_words(query)))

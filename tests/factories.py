@@ -143,3 +143,17 @@ def meeting_request(requester, recipient, *, by=None, priority="nice", accept: b
     if accept:
         requests.accept(req, by=(reg or company_.delegates[0]).user)
     return req
+
+
+def profile(company_registration, *, by=None, **fields):
+    """Create or update the company's B2B profile through the service (as its contact person unless `by`);
+    fields as in meetings.profiles.ProfileInput. Returns the profile."""
+    from forum.meetings import profiles
+
+    data = profiles.input_from(profiles.profile_of(company_registration))
+    for name, value in fields.items():
+        setattr(data, name, value)
+    user_ = by or company_registration.contact_user
+    profiles.update(company_registration, data, by=user_)
+    db.session.flush()
+    return profiles.profile_of(company_registration)
