@@ -147,10 +147,11 @@ def _register_blueprints(app: Flask) -> None:
     from forum.api.token_views import bp as api_tokens_bp
     from forum.meetings.views import bp as b2b_bp
     from forum.meetings.profile_views import bp as b2b_directory_bp
+    from forum.meetings.manage_request_views import bp as b2b_manage_requests_bp
 
     for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp,
                organisations_bp, teams_bp, admin_bp, badges_bp, badge_page_bp, scanner_bp, checkin_bp, api_bp,
-               api_tokens_bp, my_badge_bp, b2b_bp, b2b_directory_bp):
+               api_tokens_bp, my_badge_bp, b2b_bp, b2b_directory_bp, b2b_manage_requests_bp):
         app.register_blueprint(bp)
 
 

@@ -132,6 +132,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(api_token_group)
 
-    from forum.meetings.cli import schedule_group
+    from forum.meetings.cli import b2b_group, schedule_group
 
     app.cli.add_command(schedule_group)
+    app.cli.add_command(b2b_group)

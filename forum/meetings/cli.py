@@ -1,9 +1,11 @@
-"""`forum schedule solve PROBLEM.json --output PLAN.json [--time-limit SECONDS]` (../shared/b2b/FORMAT.md)."""
+"""B2B commands: `forum schedule solve PROBLEM.json --output PLAN.json [--time-limit SECONDS]` (../shared/b2b/FORMAT.md)
+and `forum b2b expire` (pending requests past their forum's deadline expire)."""
 from __future__ import annotations
 
 import json
 
 import click
+from flask.cli import with_appcontext
 
 
 @click.group("schedule")
@@ -33,3 +35,21 @@ def solve_command(problem, output, time_limit: float) -> None:
     click.echo(f"objective {plan['objective']}  bound {plan['bound']}  gap {gap:.2f}%  "
                f"{len(plan['meetings'])} meetings, {len(plan['unscheduled'])} unscheduled  "
                f"{plan['solve_seconds']:.2f} s")
+
+
+@click.group("b2b")
+def b2b_group() -> None:
+    """B2B meeting requests."""
+
+
+@b2b_group.command("expire")
+@with_appcontext
+def expire_command() -> None:
+    """Expire the pending requests of every forum whose request deadline has passed (the mail worker also does
+    this once a minute); print how many."""
+    from forum.db import db
+    from forum.meetings import requests
+
+    n = requests.expire_due()
+    db.session.commit()
+    click.echo(f"{n} request(s) expired")

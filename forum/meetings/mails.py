@@ -50,3 +50,8 @@ def state_mail(req: MeetingRequest, frm: RequestState, to: RequestState, *, by: 
     elif to is S.EXPIRED:
         for person in [req.requester, *recipients_of(req)]:
             _send("b2b_request_expired", person, req)
+
+
+def created_for_you_mail(req: MeetingRequest) -> None:
+    """The B2B team made a request in the requester's name: the requester is told, so it is no surprise."""
+    _send("b2b_request_created_for_you", req.requester, req)

@@ -25,7 +25,8 @@ from forum.db import db, nfc
 from forum.errors import InvalidInput, InvalidState, NotAllowed
 from forum.forums.models import Forum
 from forum.meetings import participation, states
-from forum.meetings.models import (OPEN_REQUEST_STATES, MeetingRequest, MeetingSession, Priority, RequestState)
+from forum.meetings.models import (OPEN_REQUEST_STATES, B2BSettings, MeetingRequest, MeetingSession, Priority,
+                                   RequestState)
 from forum.registration.models import CompanyRegistration, Registration
 from forum.registration.states import lock_forum
 from forum.teams import permissions
@@ -37,8 +38,9 @@ S = RequestState
 
 def deadline(forum: Forum) -> datetime | None:
     """When pending requests expire: the forum's request deadline, else the start of its first meeting session."""
-    s = participation.settings(forum)
-    if s.request_deadline is not None:
+    # Read, never created here: the delegate's overview (a GET) asks for it too.
+    s = db.session.scalar(sa.select(B2BSettings).where(B2BSettings.forum_id == forum.id))
+    if s is not None and s.request_deadline is not None:
         return s.request_deadline
     return db.session.scalar(sa.select(sa.func.min(MeetingSession.starts_at)).where(MeetingSession.forum_id == forum.id))
 
@@ -79,11 +81,13 @@ def create(
     message: str = "",
     priority: Priority = Priority.NICE,
     by: User | None,
+    reason: str = "",
     now: datetime | None = None,
 ) -> MeetingRequest:
     """`requester` asks `recipient` (a delegate of `company`), or the company when recipient is None.
 
-    `by` is the requester's own user, or a B2B team member acting for them (audited as on behalf).
+    `by` is the requester's own user, or a B2B team member acting for them (audited as on behalf, with the
+    team's `reason`; the requester is told by e-mail that a request was made in their name).
     """
     now = now or clock.now()
     forum = lock_forum(requester.forum_id)
@@ -91,6 +95,10 @@ def create(
     if on_behalf and by is not None and not is_team(by, forum):
         raise NotAllowed(_("You can only send requests as yourself."), code="not_your_registration")
     message = nfc((message or "").strip())
+    reason = nfc((reason or "").strip())
+    if len(reason) > states.REASON_MAX:
+        raise InvalidInput(_("Keep the reason under %(n)d characters.", n=states.REASON_MAX), code="reason_too_long",
+                           field="reason")
     if len(message) > MESSAGE_MAX:
         raise InvalidInput(_("Keep the message under %(n)d characters.", n=MESSAGE_MAX), code="message_too_long",
                            field="message")
@@ -149,19 +157,24 @@ def create(
     except IntegrityError:
         raise InvalidState(_("You already have a request open with this company."), code="duplicate_request")
     audit.record(subject_type="meeting_request", subject_id=req.id, action="created", actor=by, forum_id=forum.id,
-                 to_state=S.PENDING.value, **({"on_behalf": True} if on_behalf else {}))
+                 to_state=S.PENDING.value, reason=reason, **({"on_behalf": True} if on_behalf else {}))
     from forum.meetings import mails
 
     mails.received_mail(req)
+    if on_behalf and by is not None:
+        mails.created_for_you_mail(req)
     return req
 
 
-def _check_side(req: MeetingRequest, by: User | None, allowed_sides: tuple[str, ...]) -> bool:
-    """Whether `by` acts as one of the allowed sides (False) or on behalf as the B2B team (True); else raise."""
+def _check_side(req: MeetingRequest, by: User | None, allowed_sides: tuple[str, ...], as_side: bool = False) -> bool:
+    """Whether `by` acts as one of the allowed sides (False) or on behalf as the B2B team (True); else raise.
+
+    as_side: `by` acts only as themselves (the delegate's own pages), never on behalf, even when on the team.
+    """
     side = side_of(by, req)
     if side in allowed_sides:
         return False
-    if is_team(by, req.forum_id):
+    if not as_side and is_team(by, req.forum_id):
         return True
     if side is None:
         raise NotAllowed(_("This request is not yours."), code="not_your_request")
@@ -169,9 +182,13 @@ def _check_side(req: MeetingRequest, by: User | None, allowed_sides: tuple[str, 
 
 
 def accept(req: MeetingRequest, *, by: User | None, priority: Priority = Priority.NICE,
-           recipient: Registration | None = None, now: datetime | None = None) -> None:
-    """The recipient's side accepts (a delegate of the target company when the request is to the company)."""
-    on_behalf = _check_side(req, by, ("recipient",))
+           recipient: Registration | None = None, reason: str = "", as_side: bool = False,
+           now: datetime | None = None) -> None:
+    """The recipient's side accepts (a delegate of the target company when the request is to the company).
+    `reason`: why the B2B team accepted on someone's behalf (kept in the audit entry)."""
+    on_behalf = _check_side(req, by, ("recipient",), as_side)
+    if not isinstance(priority, Priority):
+        raise InvalidInput(_("Choose a priority."), code="priority_invalid", field="priority")
     if not on_behalf:
         recipient = req.recipient or participation.participation_in(by, req.forum)
     if recipient is not None and not participation.takes_part(recipient):
@@ -180,17 +197,19 @@ def accept(req: MeetingRequest, *, by: User | None, priority: Priority = Priorit
         raise InvalidState(_("The delegate who asked no longer takes part in B2B meetings."),
                            code="requester_not_participating")
     states.transition(req, S.ACCEPTED, by=by, recipient=recipient, response_priority=priority, on_behalf=on_behalf,
-                      now=now)
+                      reason=reason, now=now)
 
 
-def decline(req: MeetingRequest, *, by: User | None, reason: str = "", now: datetime | None = None) -> None:
-    on_behalf = _check_side(req, by, ("recipient",))
+def decline(req: MeetingRequest, *, by: User | None, reason: str = "", as_side: bool = False,
+            now: datetime | None = None) -> None:
+    on_behalf = _check_side(req, by, ("recipient",), as_side)
     states.transition(req, S.DECLINED, by=by, reason=reason, on_behalf=on_behalf, now=now)
 
 
-def cancel(req: MeetingRequest, *, by: User | None, reason: str = "", now: datetime | None = None) -> None:
+def cancel(req: MeetingRequest, *, by: User | None, reason: str = "", as_side: bool = False,
+           now: datetime | None = None) -> None:
     """Either side cancels a pending or accepted request (an accepted one loses its published meeting)."""
-    on_behalf = _check_side(req, by, ("requester", "recipient"))
+    on_behalf = _check_side(req, by, ("requester", "recipient"), as_side)
     states.transition(req, S.CANCELLED, by=by, reason=reason, on_behalf=on_behalf, now=now)
 
 

@@ -273,10 +273,40 @@ def send_due(batch: int = 20, transport: Transport | None = None) -> tuple[int, 
     return sent, failed
 
 
+# Housekeeping the worker does besides mail, since it is the one process that always runs: pending B2B requests
+# past their forum's deadline expire (their e-mails then go out through this same outbox).
+EXPIRE_EVERY = timedelta(minutes=1)
+
+
+def expire_requests(last: datetime | None, now: datetime | None = None) -> datetime | None:
+    """Run meetings.requests.expire_due and commit, unless it ran less than EXPIRE_EVERY ago.
+
+    Returns when it last ran (to pass back next time). A failure is logged and rolled back, never fatal to
+    the mail loop; it is tried again a minute later.
+    """
+    now = now or clock.now()
+    if last is not None and now - last < EXPIRE_EVERY:
+        return last
+    from forum.meetings import requests
+
+    try:
+        n = requests.expire_due(now)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - mail must keep flowing; the next minute tries again
+        db.session.rollback()
+        current_app.logger.exception("b2b: expiring requests failed")
+    else:
+        if n:
+            current_app.logger.info("b2b: %d request(s) expired", n)
+    return now
+
+
 def run_forever(interval: float = 2.0, batch: int = 20) -> None:
     transport = Transport(current_app.config)
+    expired_at: datetime | None = None
     try:
         while True:
+            expired_at = expire_requests(expired_at)
             sent, failed = send_due(batch, transport)
             if sent or failed:
                 current_app.logger.info("outbox: %d sent, %d failed", sent, failed)

@@ -371,3 +371,31 @@ def test_accept_and_cancel_at_once_end_in_one_state_with_one_audit_entry_each(ap
             AuditEntry.subject_type == "meeting_request", AuditEntry.subject_id == rid,
             AuditEntry.action == "state_change")).all()
         assert len(changes) == sum(1 for o, _ in outcomes if o == "ok")
+
+
+def test_as_side_never_acts_on_behalf_even_for_the_b2b_team(db):
+    forum, a, b = _pair(db)
+    staff = f.member(forum, Permission.B2B)
+    req = f.meeting_request(a, b)
+    for act in (requests.accept, requests.decline, requests.cancel):
+        with pytest.raises(DomainError) as e:
+            act(req, by=staff, as_side=True)
+        assert e.value.code == "not_your_request"
+    from forum.teams import services as teams
+
+    teams.grant(forum, a.user, [Permission.B2B], by=None)
+    with pytest.raises(DomainError) as e:
+        requests.accept(req, by=a.user, as_side=True)
+    assert e.value.code == "wrong_side"
+    assert req.state is S.PENDING
+
+
+def test_the_teams_reason_is_kept_and_bounded(db):
+    forum, a, b = _pair(db)
+    staff = f.member(forum, Permission.B2B)
+    with pytest.raises(DomainError) as e:
+        f.meeting_request(a, b, by=staff, reason="x" * (states.REASON_MAX + 1))
+    assert e.value.code == "reason_too_long"
+    with pytest.raises(DomainError) as e:
+        requests.accept(f.meeting_request(a, b), by=b.user, priority="must")
+    assert e.value.code == "priority_invalid"

@@ -31,6 +31,7 @@ from forum.badges.models import Badge
 from forum.checkin.models import Scan
 from forum.errors import NotAllowed
 from forum.forums.models import Forum
+from forum.meetings.models import MeetingRequest
 from forum.notifications.models import OutboxMessage
 from forum.registration.models import CompanyRegistration, LateInvitation, Registration
 from forum.teams.models import Permission, TeamMember
@@ -56,6 +57,7 @@ class World:
     single: dict[Permission, User]  # one member of forum A per permission, holding only that one
     tokens: dict[str, ApiToken]  # a device token of each forum's door keeper / manager
     badges: dict[str, Badge] = field(default_factory=dict)  # a live badge of an approved delegate in each forum
+    requests: dict[str, Any] = field(default_factory=dict)  # a B2B meeting request in each forum
 
 
 # --- the one table to extend ------------------------------------------------------------------
@@ -73,6 +75,7 @@ URL_ARGS: dict[str, Callable[[World, str], Any]] = {
     "org_id": lambda w, side: w.regs[side].company.organisation_id,
     "badge_id": lambda w, side: w.badges[side].id,
     "token_id": lambda w, side: w.tokens[side].id,
+    "request_id": lambda w, side: w.requests[side].id,
 }
 # Query strings a GET route needs to show its page rather than a 404 (the URL arguments come from URL_ARGS).
 QUERY_ARGS: dict[str, Callable[[World], dict]] = {
@@ -80,7 +83,7 @@ QUERY_ARGS: dict[str, Callable[[World], dict]] = {
                                       "away": w.regs["b"].company.organisation_id},
 }
 # The arguments that name something inside one forum: forum B's slug with forum A's value is a 404.
-IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id"}
+IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id", "request_id"}
 
 
 # What the routes must require: a blueprint's line covers its routes, an endpoint's own line overrides it.
@@ -101,6 +104,7 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "scanner": ("forum_permission", Permission.CHECKIN),
     "badges": ("forum_permission", Permission.REVIEW),  # the badge desk: printing, reissue, revoke
     "api_tokens": ("forum_permission", Permission.MANAGE),
+    "b2b_manage_requests": ("forum_permission", Permission.B2B),
 }
 
 
@@ -186,7 +190,9 @@ def world(db) -> World:
                      "b": api_tokens.create(manager_b, label="Gate B", forum=forums["b"], by=None).token}
     w = World(forums=forums, regs=regs, messages=messages, members=members, admin=f.organizer(),
               delegate=regs["a"].user, plain=f.user(name="Nobody Special"), manager_b=manager_b, single=single,
-              tokens=device_tokens, badges={side: f.badge(forum) for side, forum in forums.items()})
+              tokens=device_tokens, badges={side: f.badge(forum) for side, forum in forums.items()},
+              requests={side: f.meeting_request(f.participant(forum), f.participant(forum))
+                        for side, forum in forums.items()})
     assert all(messages.values()) and w.delegate is not None
     db.session.commit()
     return w
@@ -284,6 +290,7 @@ def snapshot(db) -> tuple:
                        TeamMember.b2b).order_by(TeamMember.id)),
         rows(sa.select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts).order_by(OutboxMessage.id)),
         rows(sa.select(Forum.id, Forum.status, Forum.title, Forum.capacity).order_by(Forum.id)),
+        rows(sa.select(MeetingRequest.id, MeetingRequest.state, MeetingRequest.recipient_id).order_by(MeetingRequest.id)),
     )
 
 
