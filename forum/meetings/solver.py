@@ -21,11 +21,16 @@ The steps:
    options), keeping every rule, then one pass of the plain greedy for what is left, then a repair pass that
    moves one meeting of a blocking person to another free slot to make room. Stop if it meets the bound.
 3. Otherwise CP-SAT on the same model, warm-started with that plan (a complete hint), told the LP bound
-   (objective <= bound) so it stops as soon as it meets it, for a *deterministic* time budget derived from
-   the time limit (and the wall-clock limit as a safety net). The better of the two plans is kept; the bound
-   is the lower of the LP's and CP-SAT's.
+   (objective <= bound) so it stops as soon as it meets it, for a *deterministic* time budget (a third of
+   the time left, in CP-SAT's deterministic seconds; the wall-clock limit is only a safety net). Small
+   models go to CP-SAT whole (its own bound may then improve the LP's); big ones (over _FULL_MODEL_VARIABLES)
+   only free the requests where the rounding may have lost (LP-fractional or LP-used but left out) and
+   every request of their people, the rest keeping the rounded plan (a neighbourhood search). The better
+   of the two plans is kept; the bound is the lower of the LP's and CP-SAT's.
 Deterministic: GLOP and the rounding are; CP-SAT runs one worker with a fixed seed and stops on deterministic
-time, and every list is built in the problem's order.
+time, and every list is built in the problem's order. (Only a machine so loaded that the wall-clock limit
+comes first could cut CP-SAT at a different point.)
+Figures: bench/schedule.py (forum-450: 1402 = its proven optimum in about 0.6 s, by steps 1-2 alone).
 """
 from __future__ import annotations
 
@@ -101,17 +106,7 @@ def solve(problem: dict, *, time_limit: float = 60.0, stats: dict | None = None)
     stats.update(lp_bound=fixed_weight + bound_open, lp_seconds=round(time.perf_counter() - started, 3))
 
     # 2. a plan by rounding the LP, then repair
-    order = sorted(form.x, key=lambda key: (-round(lp_x.get(form.x[key], 0.0), 6), -requests[key[0]].weight,
-                                            len(inst.options[key[0]]), key[0], inst.slot_index[key[1]]))
-    plan = _Greedy(inst)
-    for n, s in order:
-        if lp_x.get(form.x[n, s], 0.0) > 1e-6:
-            plan.place(n, s)
-    for n in sorted(inst.options, key=lambda n: (-requests[n].weight, len(inst.options[n]), n)):
-        for s in inst.options[n]:
-            if plan.place(n, s):
-                break
-    plan.repair()
+    plan = _round(form, lp_x)
     chosen = dict(plan.chosen)
     value = sum(requests[n].weight for n in chosen)
     stats.update(rounded=fixed_weight + value, rounded_seconds=round(time.perf_counter() - started, 3))
@@ -130,9 +125,32 @@ def solve(problem: dict, *, time_limit: float = 60.0, stats: dict | None = None)
                 chosen = better
                 value = sum(requests[n].weight for n in chosen)
             stats.update(cp_sat=fixed_weight + value, cp_sat_seconds=round(time.perf_counter() - started, 3))
-    objective = fixed_weight + value
-    bound = max(fixed_weight + bound_open, objective)
+    return _plan(inst, chosen, fixed_weight + bound_open, started)
 
+
+def _round(form: _Formulation, lp_x: dict) -> _Greedy:
+    """A plan from the LP's values: the (request, slot) pairs the LP uses, in the order of their values, then
+    the plain greedy (heaviest first, fewest options first) for the rest, then the one-move repair."""
+    inst, requests = form.inst, form.inst.requests
+    order = sorted(form.x, key=lambda key: (-round(lp_x.get(form.x[key], 0.0), 6), -requests[key[0]].weight,
+                                            len(inst.options[key[0]]), key[0], inst.slot_index[key[1]]))
+    plan = _Greedy(inst)
+    for n, s in order:
+        if lp_x.get(form.x[n, s], 0.0) > 1e-6:
+            plan.place(n, s)
+    for n in sorted(inst.options, key=lambda n: (-requests[n].weight, len(inst.options[n]), n)):
+        for s in inst.options[n]:
+            if plan.place(n, s):
+                break
+    plan.repair()
+    return plan
+
+
+def _plan(inst: _Instance, chosen: dict[int, str], bound: int, started: float) -> dict:
+    """The plan dict: the fixed meetings and the chosen ones with concrete tables and interpreters, a reason
+    for every request left out, the objective and the bound."""
+    requests, fixed = inst.requests, inst.fixed
+    objective = sum(r.weight for r in fixed) + sum(requests[n].weight for n in chosen)
     by_id = {r.id: r for r in requests}
     meetings = _assign(requests, fixed, chosen, inst.slots, inst.table_slots, inst.taken_tables, inst.interp_slots,
                        inst.interp_langs, inst.taken_interps)
@@ -441,7 +459,7 @@ def _cp_sat(form: _Formulation, plan: _Greedy, bound_open: int, seconds: float, 
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.max_deterministic_time = seconds / 2  # the usual stop: the same work, the same plan
+    solver.parameters.max_deterministic_time = seconds / 3  # the usual stop: the same work, the same plan
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     solver.parameters.linearization_level = 2
