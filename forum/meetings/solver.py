@@ -100,7 +100,7 @@ def solve(problem: dict, *, time_limit: float = 60.0, stats: dict | None = None)
     stats.update(variables=len(form.upper), rows=len(form.rows), model_seconds=round(time.perf_counter() - started, 3))
 
     # 1. the LP bound, and the LP values that guide the rounding
-    lp_value, lp_x = _lp(form)
+    lp_value, lp_x = _lp(form, max(1.0, time_limit - (time.perf_counter() - started)))
     bound_open = sum(requests[n].weight for n in inst.options if inst.options[n]) if lp_value is None \
         else int(math.floor(lp_value + 1e-3))
     stats.update(lp_bound=fixed_weight + bound_open, lp_seconds=round(time.perf_counter() - started, 3))
@@ -283,8 +283,9 @@ class _Formulation:
         return len(self.upper) - 1
 
 
-def _lp(form: _Formulation):
-    """The LP relaxation's optimal value and solution (GLOP's primal simplex, deterministic), or (None, {})."""
+def _lp(form: _Formulation, seconds: float = 60.0):
+    """The LP relaxation's optimal value and solution (GLOP's simplex, deterministic), or (None, {}) when it is
+    not solved within the seconds given (the bound is then the weight of every request that has a slot)."""
     from ortools.linear_solver import pywraplp
 
     if not form.upper:
@@ -301,6 +302,7 @@ def _lp(form: _Formulation):
         if w:
             objective.SetCoefficient(v, w)
     objective.SetMaximization()
+    lp.SetTimeLimit(int(seconds * 1000))
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None, {}
     return objective.Value(), {v: var.solution_value() for v, var in enumerate(variables)

@@ -230,3 +230,14 @@ def test_the_bench_checker_is_the_shared_one():
     if shared.exists():  # beside the checkout on the project machine; the copy must not drift
         assert shared.read_text() == (SAMPLES / "check_plan.py").read_text()
     assert check_plan.check  # the suite imports the copy
+
+
+def test_without_the_lp_the_bound_is_every_request_that_has_a_slot_and_the_plan_stays_valid(monkeypatch):
+    monkeypatch.setattr(solver, "_lp", lambda form, seconds=60.0: (None, {}))  # as if GLOP ran out of time
+    p = problem([("a", ["s1"], None, ["en"]), ("b", ["s2"], None, ["en"]), ("c", None, None, ["en"]),
+                 ("d", None, None, ["en"])],
+                [("r-never", ("a", "b"), 5, None), ("r-cd", ("c", "d"), 2, None), ("r-ac", ("a", "c"), 1, None),
+                 ("r-fixed", ("b", "d"), 3, {"slot": "s2", "table": "T1", "interpreter": None})])
+    plan = solver.solve(p, time_limit=0.01)
+    assert valid(p, plan) == plan["objective"] == 5  # one table: s2 holds the fixed meeting, s1 the heavier one
+    assert plan["bound"] == 3 + 2 + 1  # r-never has no common slot: it cannot count
