@@ -125,6 +125,10 @@ def _init_extensions(app: Flask) -> None:
     from forum.meetings.requests import connect_signals as connect_meeting_signals
 
     connect_meeting_signals()
+    # Published B2B meetings follow their requests: a cancelled request cancels its meeting.
+    from forum.meetings.scheduling import connect_signals as connect_schedule_signals
+
+    connect_schedule_signals()
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -146,10 +150,12 @@ def _register_blueprints(app: Flask) -> None:
     from forum.api.views import bp as api_bp
     from forum.api.token_views import bp as api_tokens_bp
     from forum.meetings.views import bp as b2b_bp
+    from forum.meetings.schedule_views import bp as b2b_schedule_bp
+    from forum.meetings.my_meetings_views import bp as b2b_meetings_bp
 
     for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp,
                organisations_bp, teams_bp, admin_bp, badges_bp, badge_page_bp, scanner_bp, checkin_bp, api_bp,
-               api_tokens_bp, my_badge_bp, b2b_bp):
+               api_tokens_bp, my_badge_bp, b2b_bp, b2b_schedule_bp, b2b_meetings_bp):
         app.register_blueprint(bp)
 
 
