@@ -119,6 +119,7 @@ def test_a_published_meeting_that_is_still_valid_is_fixed_where_it_is(db):
     ("interpreter_inactive", "interpreter_unavailable"),
     ("interpreter_elsewhere", "interpreter_unavailable"),
     ("now_share_a_language", "interpreter_not_needed"),
+    ("interpreter_languages", "interpreter_unavailable"),
     ("cap_lowered", "over_cap"),
 ])
 def test_a_published_meeting_that_is_no_longer_valid_is_not_fixed(db, change, why):
@@ -140,6 +141,9 @@ def test_a_published_meeting_that_is_no_longer_valid_is_not_fixed(db, change, wh
         kk.active = False
     elif change == "interpreter_elsewhere":
         kk.all_slots, kk.slots = False, [other_slot]
+    elif change == "interpreter_languages":
+        kk.languages = ["ja", "ru"]  # no longer works in Kazakh; the Kazakh side speaks Russian too
+        kz.languages = ["kk"]
     elif change == "now_share_a_language":
         kz.languages = ["kk", "ru", "ja"]
     elif change == "cap_lowered":
@@ -149,6 +153,20 @@ def test_a_published_meeting_that_is_no_longer_valid_is_not_fixed(db, change, wh
     [r] = [r for r in problem["requests"] if r["id"] == f"r{req.id}"]
     assert r["fixed"] is None
     assert index.unfixed == {f"r{req.id}": why}
+
+
+def test_a_published_meeting_without_interpreter_is_unfixed_once_the_two_share_no_language(db):
+    forum = f.forum()
+    grid(forum, 2, 1)
+    ja, kz, uz = _people(forum)  # ja and uz share English
+    req = f.meeting_request(uz, ja, accept=True)
+    _published(db, forum, f.organizer())
+    assert _live(db, forum)[req.id].interpreter_id is None
+    assert problem_mod.build(forum)[1].unfixed == {}
+    uz.languages = ["uz"]
+    db.session.flush()
+    problem, index = problem_mod.build(forum)
+    assert problem["requests"][0]["fixed"] is None and index.unfixed == {f"r{req.id}": "interpreter_needed"}
 
 
 def test_a_lowered_cap_keeps_the_heaviest_published_meetings_fixed(db):
@@ -560,3 +578,69 @@ def test_reasons_are_translated(db, app):
     with force_locale("ru"):
         text = scheduling.reason_text("no_interpreter", a, b)
     assert "Японский" in text and "Казахский" in text  # the language names follow the reader's language
+
+
+# --- races on PostgreSQL ---------------------------------------------------------------------------------------
+
+from tests.meetings.test_requests import _race, pg  # noqa: E402,F401 - the shared race fixture and runner
+
+
+def test_the_same_run_published_twice_at_once_publishes_once(app, pg):
+    from forum.db import db as _db
+
+    forum = f.forum()
+    grid(forum, 2, 2)
+    ja, kz, uz = _people(forum)
+    interpreter(forum, ["ja", "kk"])
+    f.meeting_request(ja, kz, accept=True)
+    f.meeting_request(uz, ja, accept=True)
+    org = f.organizer()
+    run_id, org_id = scheduling.run(forum, by=org, time_limit=5).id, org.id
+    pg.session.commit()
+    refused = []
+
+    def work(i):
+        from forum.accounts.models import User
+
+        try:
+            scheduling.publish(_db.session.get(ScheduleRun, run_id), by=_db.session.get(User, org_id))
+            _db.session.commit()
+        except DomainError as e:
+            _db.session.rollback()
+            refused.append(e.code)
+
+    assert _race(app, 4, work) == []
+    assert sorted(refused) == ["run_not_draft"] * 3
+    assert pg.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 2
+    assert len(_mails(pg)) == 3  # ja, kz, uz: once each
+
+
+def test_publishing_while_a_request_is_cancelled_leaves_no_meeting_for_it(app, pg):
+    from forum.db import db as _db
+
+    for _ in range(3):
+        forum = f.forum()
+        grid(forum, 2, 1)
+        ja, kz, uz = _people(forum)
+        req = f.meeting_request(uz, ja, accept=True)
+        org = f.organizer()
+        run_id, org_id, req_id, uz_user = scheduling.run(forum, by=org, time_limit=5).id, org.id, req.id, uz.user_id
+        pg.session.commit()
+
+        def work(i):
+            from forum.accounts.models import User
+
+            try:
+                if i == 0:
+                    scheduling.publish(_db.session.get(ScheduleRun, run_id), by=_db.session.get(User, org_id))
+                else:
+                    requests.cancel(_db.session.get(MeetingRequest, req_id), by=_db.session.get(User, uz_user))
+                _db.session.commit()
+            except DomainError:
+                _db.session.rollback()  # stale_run when the cancellation came first
+
+        assert _race(app, 2, work) == []
+        pg.session.expire_all()
+        live = pg.session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(
+            Meeting.request_id == req_id, Meeting.state == MeetingState.SCHEDULED))
+        assert pg.session.get(MeetingRequest, req_id).state.value == "cancelled" and live == 0
