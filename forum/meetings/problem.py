@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from forum.db import db
 from forum.forums.models import Forum
 from forum.meetings import participation
-from forum.meetings.models import (Interpreter, Meeting, MeetingPrefs, MeetingRequest, MeetingSlot, MeetingState,
+from forum.meetings.models import (B2BSettings, Interpreter, Meeting, MeetingPrefs, MeetingRequest, MeetingSlot, MeetingState,
                                    MeetingTable, RequestState, Unavailability, interpreter_slots, table_slots)
 from forum.meetings.solver import PROBLEM_FORMAT
 from forum.registration.models import Registration
@@ -78,7 +78,9 @@ class Index:
 
 def caps(forum: Forum, regs: list[Registration]) -> dict[int, int]:
     """participation.max_meetings for many delegates in two queries: their own cap, else the forum's default."""
-    default = participation.settings(forum).default_max_meetings
+    # Read, not participation.settings(): that creates the row, and the pages that call this are GETs.
+    found = db.session.scalar(sa.select(B2BSettings.default_max_meetings).where(B2BSettings.forum_id == forum.id))
+    default = found if found is not None else B2BSettings.__table__.c.default_max_meetings.default.arg
     own = dict(db.session.execute(sa.select(MeetingPrefs.registration_id, MeetingPrefs.max_meetings).where(
         MeetingPrefs.registration_id.in_([r.id for r in regs]), MeetingPrefs.max_meetings.is_not(None))).all()) \
         if regs else {}

@@ -89,3 +89,16 @@ def reason_label(reason: str | None, a: Registration, b: Registration) -> str:
     if reason == NOT_TAKING_PART:
         return _("A side no longer takes part in the B2B meetings, or the request was cancelled.")
     return _("Not scheduled yet.")
+
+
+def unfixed_label(code: str | None) -> str:
+    """Why a published meeting could not stay where it was (problem.UNFIX_REASONS), for the organizers."""
+    return {
+        "side_unavailable": _("a side is no longer free then"),
+        "table_unavailable": _("the table is no longer available then"),
+        "interpreter_unavailable": _("the interpreter is no longer available then, or no longer works in these "
+                                     "languages"),
+        "interpreter_not_needed": _("the two now share a language: no interpreter is needed"),
+        "interpreter_needed": _("the two no longer share a language: an interpreter is needed"),
+        "over_cap": _("a side lowered the number of meetings they accept"),
+    }.get(code or "", "")

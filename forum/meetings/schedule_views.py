@@ -120,12 +120,14 @@ def _unscheduled(r: ScheduleRun) -> list[tuple[MeetingRequest | None, str, str]]
 def _run_page(r: ScheduleRun, form: PublishForm, template: str = "meetings/manage/run.html", status: int = 200):
     forum = current_forum()
     per_page = current_app.config["PER_PAGE"]
-    diff = scheduling.preview(r)
+    stale, index = scheduling.check(r)
+    stale = stale and r.status.value == "draft"
+    diff = scheduling.preview(r, unfixed=index.unfixed)
     unscheduled = ListPage(items=_unscheduled(r), page=_page(), per_page=per_page, error_out=False)
     people = ListPage(items=diff.people, page=_page("people_page"), per_page=per_page, error_out=False)
-    stale = r.status.value == "draft" and scheduling.is_stale(r)
     return render_template(template, forum=forum, run=r, diff=diff, unscheduled=unscheduled, people=people,
-                           stale=stale, form=form, reason_label=scheduling.reason_label), status
+                           stale=stale, form=form, reason_label=scheduling.reason_label,
+                           unfixed_label=scheduling.unfixed_label), status
 
 
 @bp.get("/runs/<int:run_id>")

@@ -28,7 +28,8 @@ from forum.meetings import participation, problem as problem_mod, solver
 from forum.meetings.models import (Interpreter, Meeting, MeetingRequest, MeetingSlot, MeetingState, MeetingTable,
                                    RequestState, RunStatus, ScheduleRun)
 from forum.meetings.problem import row_id
-from forum.meetings.reasons import NOT_TAKING_PART, both_scripts, reason_label, reason_text  # noqa: F401
+from forum.meetings.reasons import (NOT_TAKING_PART, both_scripts, reason_label, reason_text,  # noqa: F401
+                                    unfixed_label)
 from forum.notifications import services as mail
 from forum.registration.models import Registration
 from forum.registration.states import lock_forum
@@ -88,6 +89,7 @@ class Change:
     old: Placement | None = None
     new: Placement | None = None
     reason: str | None = None  # dropped: why (solver.REASONS or reasons.NOT_TAKING_PART)
+    unfixed: str | None = None  # moved or dropped: why the published meeting could not stay (problem.UNFIX_REASONS)
     meeting: Meeting | None = None  # the live meeting it replaces or cancels
 
     def other(self, reg: Registration) -> Registration:
@@ -141,10 +143,13 @@ def _by_id(model, forum_id: int, ids) -> dict[int, object]:
                                                                        model.id.in_(ids)))}
 
 
-def preview(run_: ScheduleRun) -> Preview:
+def preview(run_: ScheduleRun, *, unfixed: dict[str, str] | None = None) -> Preview:
     """What publishing the run would change against the meetings published now: added, moved (old place ->
-    new), dropped (with the reason), the number unchanged, and the same per person."""
+    new), dropped (with the reason), the number unchanged, and the same per person.
+
+    unfixed: problem.build's Index.unfixed, to say why a published meeting could not stay where it was."""
     forum_id = run_.forum_id
+    unfixed = unfixed or {}
     live = live_meetings(forum_id)
     planned = {row_id(m["request"]): m for m in run_.plan["meetings"]}
     reasons = {row_id(u["request"]): u["reason"] for u in run_.plan["unscheduled"]}
@@ -173,13 +178,14 @@ def preview(run_: ScheduleRun) -> Preview:
         if m is None:
             added.append(Change("added", req, new=new))
         elif old_place(m).key != new.key:
-            moved.append(Change("moved", req, old=old_place(m), new=new, meeting=m))
+            moved.append(Change("moved", req, old=old_place(m), new=new, meeting=m,
+                                unfixed=unfixed.get(problem_mod.rid(req_id))))
         else:
             unchanged += 1
     for req_id, m in sorted(live.items(), key=lambda kv: (kv[1].slot.starts_at, kv[0])):
         if req_id not in planned:
             dropped.append(Change("dropped", m.request, old=old_place(m), reason=reasons.get(req_id, NOT_TAKING_PART),
-                                  meeting=m))
+                                  meeting=m, unfixed=unfixed.get(problem_mod.rid(req_id))))
     people: dict[int, PersonChanges] = {}
     for c in added + moved + dropped:
         for reg in (c.request.requester, c.request.recipient):
@@ -194,10 +200,15 @@ def _start(m: dict, slots: dict) -> str:
     return s.starts_at.isoformat() if s is not None else ""
 
 
+def check(run_: ScheduleRun) -> tuple[bool, problem_mod.Index]:
+    """(stale, index): whether the grid, the accepted requests or the published meetings changed since the run
+    was computed (the problem rebuilt now differs from the run's), and the index of the problem as it is now."""
+    now, index = problem_mod.build(db.session.get(Forum, run_.forum_id))
+    return now != run_.problem, index
+
+
 def is_stale(run_: ScheduleRun) -> bool:
-    """Whether the grid, the accepted requests or the published meetings changed since the run was computed."""
-    now, _index = problem_mod.build(db.session.get(Forum, run_.forum_id))
-    return now != run_.problem
+    return check(run_)[0]
 
 
 # --- publishing ------------------------------------------------------------------------------------------------
@@ -215,7 +226,7 @@ def publish(run_: ScheduleRun, *, by: User | None, now: datetime | None = None) 
     if current != run_.problem:
         raise InvalidState(_("The meeting grid, the accepted requests or the published meetings changed since "
                              "this run was computed; run the scheduler again."), code="stale_run")
-    diff = preview(run_)
+    diff = preview(run_, unfixed=index.unfixed)
     for c in diff.moved + diff.dropped:
         c.meeting.state = MeetingState.CANCELLED
         c.meeting.cancelled_at = now

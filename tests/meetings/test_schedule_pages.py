@@ -71,6 +71,20 @@ def test_running_from_the_page_keeps_a_run_and_shows_its_figures_reasons_and_pre
     assert f"{_base(forum)}/runs/{run.id}/publish" in page
 
 
+def test_the_run_page_shows_a_moved_meeting_old_and_new_place_and_why(client, db, login):
+    forum, team, ja, kz, uz, met, lost = _setup(db)
+    scheduling.publish(scheduling.run(forum, by=team, time_limit=5), by=team)
+    m = db.session.scalar(sa.select(Meeting))
+    unavailable(kz, m.slot)
+    run = scheduling.run(forum, by=team, time_limit=5)
+    login(team)
+    page = client.get(f"{_base(forum)}/runs/{run.id}").get_data(as_text=True)
+    assert "Moved: 1" in page and page.count('class="change-moved"') == 2  # both sides
+    assert "(a side is no longer free then)" in page
+    old, new = forum.local(m.slot.starts_at), forum.local(m.slot.ends_at)
+    assert f"{old:%H:%M}–{new:%H:%M}" in page and f"{new:%H:%M}–" in page
+
+
 @pytest.mark.parametrize("value", ["", "0", "121", "ten", "1e9"])
 def test_a_bad_time_limit_is_shown_next_to_the_field_and_nothing_runs(client, db, login, post, value):
     forum, team, *_ = _setup(db)

@@ -343,8 +343,11 @@ def test_the_preview_shows_added_moved_dropped_and_unchanged_overall_and_per_per
     new = f.meeting_request(de_people, e, accept=True)
     db.session.flush()
     r = scheduling.run(forum, by=org, time_limit=10)
-    diff = scheduling.preview(r)
-    assert [x.request.id for x in diff.moved] == [ab.id]
+    stale, index = scheduling.check(r)
+    assert not stale and index.unfixed == {f"r{ab.id}": "side_unavailable"}
+    diff = scheduling.preview(r, unfixed=index.unfixed)
+    assert [x.request.id for x in diff.moved] == [ab.id] and diff.moved[0].unfixed == "side_unavailable"
+    assert scheduling.preview(r).moved[0].unfixed is None
     [moved] = diff.moved
     assert moved.old.slot.id == live[ab.id].slot_id and moved.new.slot.id != live[ab.id].slot_id
     assert [(x.request.id, x.reason) for x in diff.dropped] == [(cd.id, "not_taking_part")]
@@ -644,3 +647,25 @@ def test_publishing_while_a_request_is_cancelled_leaves_no_meeting_for_it(app, p
         live = pg.session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(
             Meeting.request_id == req_id, Meeting.state == MeetingState.SCHEDULED))
         assert pg.session.get(MeetingRequest, req_id).state.value == "cancelled" and live == 0
+
+
+def test_caps_follow_participation_max_meetings_and_building_writes_nothing(db):
+    from forum.meetings import participation
+    from forum.meetings.models import B2BSettings
+
+    forum = f.forum()
+    grid(forum, 2, 1)
+    ja, kz, uz = _people(forum)
+    f.meeting_request(ja, kz, accept=True)
+    f.meeting_request(uz, ja, accept=True)
+    cap(kz, 2)
+    db.session.execute(sa.delete(B2BSettings))
+    problem, _ = problem_mod.build(forum)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(B2BSettings)) == 0  # a GET may build it
+    caps = {p["id"]: p["max_meetings"] for p in problem["participants"]}
+    assert caps == {f"p{r.id}": participation.max_meetings(r) for r in (ja, kz, uz)} == \
+        {f"p{ja.id}": 8, f"p{kz.id}": 2, f"p{uz.id}": 8}
+    participation.settings(forum).default_max_meetings = 5
+    db.session.flush()
+    caps = {p["id"]: p["max_meetings"] for p in problem_mod.build(forum)[0]["participants"]}
+    assert caps == {f"p{ja.id}": 5, f"p{kz.id}": 2, f"p{uz.id}": 5}
