@@ -125,6 +125,10 @@ def _init_extensions(app: Flask) -> None:
     from forum.meetings.requests import connect_signals as connect_meeting_signals
 
     connect_meeting_signals()
+    # Published B2B meetings follow their requests: a cancelled request cancels its meeting.
+    from forum.meetings.scheduling import connect_signals as connect_schedule_signals
+
+    connect_schedule_signals()
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -148,10 +152,13 @@ def _register_blueprints(app: Flask) -> None:
     from forum.meetings.views import bp as b2b_bp
     from forum.meetings.profile_views import bp as b2b_directory_bp
     from forum.meetings.manage_request_views import bp as b2b_manage_requests_bp
+    from forum.meetings.schedule_views import bp as b2b_schedule_bp
+    from forum.meetings.my_meetings_views import bp as b2b_meetings_bp
 
     for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp,
                organisations_bp, teams_bp, admin_bp, badges_bp, badge_page_bp, scanner_bp, checkin_bp, api_bp,
-               api_tokens_bp, my_badge_bp, b2b_bp, b2b_directory_bp, b2b_manage_requests_bp):
+               api_tokens_bp, my_badge_bp, b2b_bp, b2b_directory_bp, b2b_manage_requests_bp, b2b_schedule_bp,
+               b2b_meetings_bp):
         app.register_blueprint(bp)
 
 

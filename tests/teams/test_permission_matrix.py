@@ -58,6 +58,7 @@ class World:
     tokens: dict[str, ApiToken]  # a device token of each forum's door keeper / manager
     badges: dict[str, Badge] = field(default_factory=dict)  # a live badge of an approved delegate in each forum
     requests: dict[str, Any] = field(default_factory=dict)  # a B2B meeting request in each forum
+    runs: dict[str, Any] = field(default_factory=dict)  # a B2B scheduler run (meetings.ScheduleRun) in each forum
 
 
 # --- the one table to extend ------------------------------------------------------------------
@@ -76,6 +77,7 @@ URL_ARGS: dict[str, Callable[[World, str], Any]] = {
     "badge_id": lambda w, side: w.badges[side].id,
     "token_id": lambda w, side: w.tokens[side].id,
     "request_id": lambda w, side: w.requests[side].id,
+    "run_id": lambda w, side: w.runs[side].id,
 }
 # Query strings a GET route needs to show its page rather than a 404 (the URL arguments come from URL_ARGS).
 QUERY_ARGS: dict[str, Callable[[World], dict]] = {
@@ -83,7 +85,7 @@ QUERY_ARGS: dict[str, Callable[[World], dict]] = {
                                       "away": w.regs["b"].company.organisation_id},
 }
 # The arguments that name something inside one forum: forum B's slug with forum A's value is a 404.
-IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id", "request_id"}
+IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id", "request_id", "run_id"}
 
 
 # What the routes must require: a blueprint's line covers its routes, an endpoint's own line overrides it.
@@ -105,6 +107,7 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "badges": ("forum_permission", Permission.REVIEW),  # the badge desk: printing, reissue, revoke
     "api_tokens": ("forum_permission", Permission.MANAGE),
     "b2b_manage_requests": ("forum_permission", Permission.B2B),
+    "b2b_schedule": ("forum_permission", Permission.B2B),  # the B2B scheduler: runs, preview, publish
 }
 
 
@@ -192,10 +195,26 @@ def world(db) -> World:
               delegate=regs["a"].user, plain=f.user(name="Nobody Special"), manager_b=manager_b, single=single,
               tokens=device_tokens, badges={side: f.badge(forum) for side, forum in forums.items()},
               requests={side: f.meeting_request(f.participant(forum), f.participant(forum))
-                        for side, forum in forums.items()})
+                        for side, forum in forums.items()},
+              runs={side: _schedule_run(forum) for side, forum in forums.items()})
     assert all(messages.values()) and w.delegate is not None
     db.session.commit()
     return w
+
+
+def _schedule_run(forum: Forum):
+    """A draft scheduler run, stored as the scheduler keeps one (its problem and plan are minimal)."""
+    from forum.db import db
+    from forum.meetings.models import ScheduleRun
+
+    run = ScheduleRun(forum_id=forum.id, time_limit=5, objective=0, bound=0, solve_seconds=0.1, n_requests=0,
+                      n_scheduled=0, problem={"format": "forum-b2b-problem/1", "slots": [], "tables": [],
+                                              "participants": [], "interpreters": [], "requests": []},
+                      plan={"format": "forum-b2b-plan/1", "meetings": [], "unscheduled": [], "objective": 0,
+                            "bound": 0, "solve_seconds": 0.1})
+    db.session.add(run)
+    db.session.flush()
+    return run
 
 
 def _member(forum: Forum, user: User) -> TeamMember:
