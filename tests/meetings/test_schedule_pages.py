@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from forum.meetings import scheduling
-from forum.meetings.models import Meeting, MeetingState, RunStatus, ScheduleRun
+from forum.meetings.models import Meeting, MeetingSlot, MeetingState, RunStatus, ScheduleRun
 from forum.notifications.models import OutboxMessage
 from forum.teams.models import Permission
 from tests import factories as f
@@ -81,8 +81,12 @@ def test_the_run_page_shows_a_moved_meeting_old_and_new_place_and_why(client, db
     page = client.get(f"{_base(forum)}/runs/{run.id}").get_data(as_text=True)
     assert "Moved: 1" in page and page.count('class="change-moved"') == 2  # both sides
     assert "(a side is no longer free then)" in page
-    old, new = forum.local(m.slot.starts_at), forum.local(m.slot.ends_at)
-    assert f"{old:%H:%M}–{new:%H:%M}" in page and f"{new:%H:%M}–" in page
+    [placed] = [p for p in run.plan["meetings"] if p["request"] == f"r{m.request_id}"]
+    new_slot = db.session.get(MeetingSlot, int(placed["slot"][1:]))
+    assert new_slot.id != m.slot_id
+    old, new = forum.local(m.slot.starts_at), forum.local(new_slot.starts_at)
+    assert f"{old:%H:%M}–{forum.local(m.slot.ends_at):%H:%M}" in page  # where it was
+    assert f"{new:%H:%M}–{forum.local(new_slot.ends_at):%H:%M}" in page  # where it goes
 
 
 @pytest.mark.parametrize("value", ["", "0", "121", "ten", "1e9"])
