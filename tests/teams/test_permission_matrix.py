@@ -56,6 +56,7 @@ class World:
     single: dict[Permission, User]  # one member of forum A per permission, holding only that one
     tokens: dict[str, ApiToken]  # a device token of each forum's door keeper / manager
     badges: dict[str, Badge] = field(default_factory=dict)  # a live badge of an approved delegate in each forum
+    grid: dict[str, dict] = field(default_factory=dict)  # each forum's B2B session, table and interpreter
 
 
 # --- the one table to extend ------------------------------------------------------------------
@@ -73,6 +74,9 @@ URL_ARGS: dict[str, Callable[[World, str], Any]] = {
     "org_id": lambda w, side: w.regs[side].company.organisation_id,
     "badge_id": lambda w, side: w.badges[side].id,
     "token_id": lambda w, side: w.tokens[side].id,
+    "session_id": lambda w, side: w.grid[side]["session"].id,
+    "table_id": lambda w, side: w.grid[side]["table"].id,
+    "interpreter_id": lambda w, side: w.grid[side]["interpreter"].id,
 }
 # Query strings a GET route needs to show its page rather than a 404 (the URL arguments come from URL_ARGS).
 QUERY_ARGS: dict[str, Callable[[World], dict]] = {
@@ -80,7 +84,8 @@ QUERY_ARGS: dict[str, Callable[[World], dict]] = {
                                       "away": w.regs["b"].company.organisation_id},
 }
 # The arguments that name something inside one forum: forum B's slug with forum A's value is a 404.
-IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id"}
+IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id", "session_id", "table_id",
+                  "interpreter_id"}
 
 
 # What the routes must require: a blueprint's line covers its routes, an endpoint's own line overrides it.
@@ -101,6 +106,7 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "scanner": ("forum_permission", Permission.CHECKIN),
     "badges": ("forum_permission", Permission.REVIEW),  # the badge desk: printing, reissue, revoke
     "api_tokens": ("forum_permission", Permission.MANAGE),
+    "b2b_setup": ("forum_permission", Permission.B2B),  # sessions, slots, tables, interpreters, B2B settings
 }
 
 
@@ -186,7 +192,9 @@ def world(db) -> World:
                      "b": api_tokens.create(manager_b, label="Gate B", forum=forums["b"], by=None).token}
     w = World(forums=forums, regs=regs, messages=messages, members=members, admin=f.organizer(),
               delegate=regs["a"].user, plain=f.user(name="Nobody Special"), manager_b=manager_b, single=single,
-              tokens=device_tokens, badges={side: f.badge(forum) for side, forum in forums.items()})
+              tokens=device_tokens, badges={side: f.badge(forum) for side, forum in forums.items()},
+              grid={side: {"session": f.session(forum), "table": f.table(forum, 1),
+                           "interpreter": f.interpreter(forum, ["ja", "ru"])} for side, forum in forums.items()})
     assert all(messages.values()) and w.delegate is not None
     db.session.commit()
     return w
