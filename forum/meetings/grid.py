@@ -528,22 +528,21 @@ def parse_numbers(spec) -> list[int] | None:
     if not text:
         return None
     out: set[int] = set()
-    for part in re.split(r"[,;\s]+(?![-–])", text):
-        part = part.strip()
+    for part in re.split(r"[,;\s]+", re.sub(r"\s*[-–]\s*", "-", text)):
         if not part:
             continue
-        m = re.fullmatch(r"([0-9]{1,6})(?:\s*[-–]\s*([0-9]{1,6}))?", part)
+        m = re.fullmatch(r"([0-9]{1,6})(?:-([0-9]{1,6}))?", part)
         if m is None:
             return None
         lo = int(m.group(1))
         hi = int(m.group(2)) if m.group(2) else lo
-        if lo < 1 or hi < lo or hi > TABLE_NUMBER_MAX:
-            return None
-        if hi - lo >= TABLES_AT_ONCE:
+        if lo < 1 or hi < lo or hi > TABLE_NUMBER_MAX or hi - lo >= TABLES_AT_ONCE:
             return None
         out.update(range(lo, hi + 1))
         if len(out) > TABLES_AT_ONCE:
             return None
+    if not out:
+        return None
     return sorted(out)
 
 

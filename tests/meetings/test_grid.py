@@ -345,7 +345,7 @@ def test_tables_are_added_in_bulk_with_a_label_and_audited(db):
     by = _b2b(forum)
     added = grid.add_tables(forum, "1-40", label="Зал B", by=by)
     assert [t.number for t in added] == list(range(1, 41)) and {t.label for t in added} == {"Зал B"}
-    grid.add_tables(forum, "41-43, 50", by=by)
+    grid.add_tables(forum, "41 - 43, 50", by=by)
     assert [t.number for t in grid.tables(forum)][-4:] == [41, 42, 43, 50]
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "b2b_tables_added"))
     assert entry.details["numbers"] == list(range(1, 41)) and entry.actor_id == by.id
@@ -364,7 +364,7 @@ def test_existing_table_numbers_refuse_the_whole_batch_naming_them(db):
     grid.add_tables(other, "1-5", by=f.member(other, Permission.B2B))
 
 
-@pytest.mark.parametrize("spec", ["", "0", "5-1", "1-501", "a-b", "1-\x00", "10001", "1--3", "-3", "1.5"])
+@pytest.mark.parametrize("spec", ["", "0", "5-1", "1-501", "a-b", "1-\x00", "10001", "1--3", "-3", "1.5", ",", "٣"])
 def test_bad_table_numbers(db, spec):
     forum = f.forum()
     assert _codes(lambda: grid.add_tables(forum, spec, by=_b2b(forum))) == {"numbers_invalid"}
@@ -545,3 +545,42 @@ def test_current_settings_shows_the_defaults_without_saving_them(db):
     assert (s.enabled, s.open_request_quota, s.default_max_meetings, s.request_deadline) == (True, 20, 8, None)
     db.session.flush()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(B2BSettings)) == 0
+
+
+# --- hostile input, property-style -----------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_HOSTILE = ["", "25:99", "24:00", "09:00", "12:00", "٠٩:٠٠", "９:００", "-1", "0", "1e9", "99999999999999999999",
+            "2027-02-30", "0001-01-01", "10:30-11:00", "10:30-", "—", "\u0958" * 130, "a\nb", "\x00", "🙂"]
+_VALUE = st.one_of(st.sampled_from(_HOSTILE), st.text(max_size=30))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=_VALUE, day=_VALUE, start=_VALUE, end=_VALUE, slot=_VALUE, gap=_VALUE, breaks=_VALUE)
+def test_hostile_session_input_gives_field_errors_or_a_valid_session(db, name, day, start, end, slot, gap, breaks):
+    from forum.teams.models import TeamMember
+
+    forum = db.session.scalar(sa.select(f.Forum).where(f.Forum.slug == "fuzz")) or f.forum(slug="fuzz")
+    member = db.session.scalar(sa.select(TeamMember).where(TeamMember.forum_id == forum.id))
+    by = member.user if member is not None else f.member(forum, Permission.B2B)
+    data = grid.SessionInput(name=name, day=day, start=start, end=end, slot_minutes=slot, gap_minutes=gap,
+                             breaks=breaks)
+    try:
+        with db.session.begin_nested() as nested:
+            s = grid.create_session(forum, data, by=by)
+            assert s.slots and s.ends_at > s.starts_at and len(s.name) <= 120
+            nested.rollback()
+    except grid.GridErrors as e:
+        assert e.errors and {fl for fl, _c, _m in e.errors} <= {"name", "day", "start", "end", "slot_minutes",
+                                                                 "gap_minutes", "breaks"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MeetingSession)) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(spec=_VALUE)
+def test_table_numbers_parse_or_refuse(spec):
+    numbers = grid.parse_numbers(spec)
+    assert numbers is None or (numbers == sorted(set(numbers)) and 0 < len(numbers) <= grid.TABLES_AT_ONCE
+                               and 1 <= numbers[0] and numbers[-1] <= grid.TABLE_NUMBER_MAX)
