@@ -154,11 +154,13 @@ def _register_blueprints(app: Flask) -> None:
     from forum.meetings.manage_request_views import bp as b2b_manage_requests_bp
     from forum.meetings.schedule_views import bp as b2b_schedule_bp
     from forum.meetings.my_meetings_views import bp as b2b_meetings_bp
+    from forum.meetings.grid_views import bp as b2b_setup_bp
+    from forum.meetings.availability_views import bp as b2b_availability_bp
 
     for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp,
                organisations_bp, teams_bp, admin_bp, badges_bp, badge_page_bp, scanner_bp, checkin_bp, api_bp,
                api_tokens_bp, my_badge_bp, b2b_bp, b2b_directory_bp, b2b_manage_requests_bp, b2b_schedule_bp,
-               b2b_meetings_bp):
+               b2b_meetings_bp, b2b_setup_bp, b2b_availability_bp):
         app.register_blueprint(bp)
 
 

@@ -157,3 +157,44 @@ def profile(company_registration, *, by=None, **fields):
     profiles.update(company_registration, data, by=user_)
     db.session.flush()
     return profiles.profile_of(company_registration)
+
+
+def session(forum: Forum, start_local: str = "2027-05-20 09:00", end_local: str = "2027-05-20 12:00",
+            slot_minutes: int = 20, gap_minutes: int = 0, breaks=(), name: str | None = None):
+    """A meeting session with its generated slots. The times are forum-local 'YYYY-MM-DD HH:MM'; like any other
+    fixture it skips the organizer's form rules (the forum's dates), so the default day fits every test forum."""
+    from forum.meetings import grid
+    from forum.meetings.models import MeetingSession
+
+    day_s, start_s = start_local.split(" ")
+    _day_e, end_s = end_local.split(" ")
+    day = grid.parse_day(day_s)
+    s = MeetingSession(forum_id=forum.id, name=name or f"Session {next(_seq)}",
+                       starts_at=grid.local_to_utc(day, grid.parse_hhmm(start_s), forum.tz),
+                       ends_at=grid.local_to_utc(grid.parse_day(_day_e), grid.parse_hhmm(end_s), forum.tz),
+                       slot_minutes=slot_minutes, gap_minutes=gap_minutes, breaks=[list(b) for b in breaks])
+    db.session.add(s)
+    db.session.flush()
+    grid.generate_slots(s)
+    return s
+
+
+def table(forum: Forum, number: int, label: str = "", slots=None):
+    """A meeting table; `slots` (MeetingSlot list) restricts it to those slots."""
+    from forum.meetings.models import MeetingTable
+
+    t = MeetingTable(forum_id=forum.id, number=number, label=label, all_slots=slots is None, slots=list(slots or []))
+    db.session.add(t)
+    db.session.flush()
+    return t
+
+
+def interpreter(forum: Forum, languages, slots=None, name: str | None = None, email: str = ""):
+    """An interpreter working between `languages` (ISO 639-1 codes); `slots` restricts them to those slots."""
+    from forum.meetings.models import Interpreter
+
+    i = Interpreter(forum_id=forum.id, name=name or f"Interpreter {next(_seq)}", email=email,
+                    languages=list(languages), all_slots=slots is None, slots=list(slots or []))
+    db.session.add(i)
+    db.session.flush()
+    return i

@@ -59,6 +59,7 @@ class World:
     badges: dict[str, Badge] = field(default_factory=dict)  # a live badge of an approved delegate in each forum
     requests: dict[str, Any] = field(default_factory=dict)  # a B2B meeting request in each forum
     runs: dict[str, Any] = field(default_factory=dict)  # a B2B scheduler run (meetings.ScheduleRun) in each forum
+    grid: dict[str, dict] = field(default_factory=dict)  # each forum's B2B session, table and interpreter
 
 
 # --- the one table to extend ------------------------------------------------------------------
@@ -78,6 +79,9 @@ URL_ARGS: dict[str, Callable[[World, str], Any]] = {
     "token_id": lambda w, side: w.tokens[side].id,
     "request_id": lambda w, side: w.requests[side].id,
     "run_id": lambda w, side: w.runs[side].id,
+    "session_id": lambda w, side: w.grid[side]["session"].id,
+    "table_id": lambda w, side: w.grid[side]["table"].id,
+    "interpreter_id": lambda w, side: w.grid[side]["interpreter"].id,
 }
 # Query strings a GET route needs to show its page rather than a 404 (the URL arguments come from URL_ARGS).
 QUERY_ARGS: dict[str, Callable[[World], dict]] = {
@@ -85,7 +89,8 @@ QUERY_ARGS: dict[str, Callable[[World], dict]] = {
                                       "away": w.regs["b"].company.organisation_id},
 }
 # The arguments that name something inside one forum: forum B's slug with forum A's value is a 404.
-IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id", "request_id", "run_id"}
+IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id", "request_id", "run_id",
+                  "session_id", "table_id", "interpreter_id"}
 
 
 # What the routes must require: a blueprint's line covers its routes, an endpoint's own line overrides it.
@@ -108,6 +113,7 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "api_tokens": ("forum_permission", Permission.MANAGE),
     "b2b_manage_requests": ("forum_permission", Permission.B2B),
     "b2b_schedule": ("forum_permission", Permission.B2B),  # the B2B scheduler: runs, preview, publish
+    "b2b_setup": ("forum_permission", Permission.B2B),  # sessions, slots, tables, interpreters, B2B settings
 }
 
 
@@ -196,7 +202,9 @@ def world(db) -> World:
               tokens=device_tokens, badges={side: f.badge(forum) for side, forum in forums.items()},
               requests={side: f.meeting_request(f.participant(forum), f.participant(forum))
                         for side, forum in forums.items()},
-              runs={side: _schedule_run(forum) for side, forum in forums.items()})
+              runs={side: _schedule_run(forum) for side, forum in forums.items()},
+              grid={side: {"session": f.session(forum), "table": f.table(forum, 1),
+                           "interpreter": f.interpreter(forum, ["ja", "ru"])} for side, forum in forums.items()})
     assert all(messages.values()) and w.delegate is not None
     db.session.commit()
     return w
