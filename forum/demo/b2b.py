@@ -2,7 +2,7 @@
 
 Companies that joined the directory have profiles in their own languages (Japanese technology offers, Central
 Asian needs); delegates sent about 1,500 meeting requests over the last weeks, answered, declined, cancelled,
-some expired at a first deadline that the organizers then extended; a morning and an afternoon session with 40
+some expired at a first deadline that the organizers then extended; a morning and an afternoon session with 50
 tables and interpreters (ja–ru, ja–kk, ja–uz, en–ru); speakers are away during the plenary; a schedule was run
 and published, and a few requests were accepted after it, so that a re-run shows what it would add (and that
 nothing published moves).
@@ -89,8 +89,8 @@ class B2BSeeder:
         grid.create_session(forum, grid.SessionInput(
             name="B2B · Day 1 afternoon", day=_local(forum, 0, "")[:10], start="14:30", end="18:00",
             slot_minutes=20, gap_minutes=5, breaks="16:10-16:30"), by=org)
-        grid.add_tables(forum, "1-36", label="Hall B", by=org)
-        extra = grid.add_tables(forum, "37-40", label="Hall C (afternoon only)", by=org)
+        grid.add_tables(forum, "1-44", label="Hall B", by=org)
+        extra = grid.add_tables(forum, "45-50", label="Hall C (afternoon only)", by=org)
         afternoon = [s.id for s in grid.forum_slots(forum) if forum.local(s.starts_at).hour >= 14]
         for table in extra:
             grid.update_table(table, grid.TableInput(number=table.number, label=table.label, active=True,
@@ -249,8 +249,8 @@ class B2BSeeder:
                 continue
         # One counterpart who is away whenever Tanaka is free: "never free at the same time".
         slots = grid.forum_slots(self.forum)
-        away = next((r for r in ca if r.company_id not in {q.company_id for q in self._requests_of(tanaka)}
-                     and not self._requests_of(r)), None)
+        mine = {c for q in self._requests_of(tanaka) for c in (q.target_company_id, q.requester.company_id)}
+        away = next((r for r in ca if r.company_id not in mine), None)
         if away is not None:
             grid.set_unavailable(tanaka, {s.id: "Plenary panel" for s in slots[:2]}, by=self.organizer)
             grid.set_unavailable(away, {s.id: "Ministry visit" for s in slots[2:]}, by=self.organizer)
@@ -263,18 +263,55 @@ class B2BSeeder:
             sa.or_(MeetingRequest.requester_id == reg.id, MeetingRequest.recipient_id == reg.id))))
 
     def _after_publication(self) -> None:
-        """A few requests accepted after the schedule was published: a re-run adds them, and moves nothing."""
+        """After the schedule was published, six more tables and a few requests accepted, each with a slot where
+        both sides are free and a table is too (and a shared language): a re-run adds them, and moves nothing
+        published."""
+        from forum.meetings.models import Meeting, MeetingState, MeetingTable, Unavailability
+
+        forum = self.forum
+        # The venue found room for six more tables after the schedule went out.
+        grid.add_tables(forum, "51-56", label="Hall D (added after publication)", by=self.organizer)
+        slots = grid.forum_slots(forum)
+        busy: dict[int, set[int]] = {}
+        used: dict[int, int] = {}
+        for a, b, slot_id in db.session.execute(sa.select(Meeting.a_id, Meeting.b_id, Meeting.slot_id).where(
+                Meeting.forum_id == forum.id, Meeting.state == MeetingState.SCHEDULED)):
+            busy.setdefault(a, set()).add(slot_id)
+            busy.setdefault(b, set()).add(slot_id)
+            used[slot_id] = used.get(slot_id, 0) + 1
+        usable = {s.id: 0 for s in slots}
+        for table in db.session.scalars(sa.select(MeetingTable).where(MeetingTable.forum_id == forum.id)):
+            for s in (slots if table.all_slots else table.slots):
+                usable[s.id] += 1
+        away: dict[int, set[int]] = {}
+        for reg_id, slot_id in db.session.execute(sa.select(Unavailability.registration_id, Unavailability.slot_id)):
+            away.setdefault(reg_id, set()).add(slot_id)
         pending = db.session.scalars(sa.select(MeetingRequest).where(
-            MeetingRequest.forum_id == self.forum.id, MeetingRequest.state == RequestState.PENDING,
-            MeetingRequest.recipient_id.is_not(None)).order_by(MeetingRequest.id).limit(6)).all()
+            MeetingRequest.forum_id == forum.id, MeetingRequest.state == RequestState.PENDING,
+            MeetingRequest.recipient_id.is_not(None)).order_by(MeetingRequest.id)).all()
+        accepted = 0
         for req in pending:
-            if req.recipient.email == self.tanaka_email:
+            if accepted >= 6:
+                break
+            a, b = req.requester, req.recipient
+            if b.email == self.tanaka_email or not set(a.languages) & set(b.languages):
+                continue
+            if max(len(busy.get(a.id, ())), len(busy.get(b.id, ()))) >= participation.max_meetings(a) - 1:
+                continue
+            free = [s.id for s in slots if used.get(s.id, 0) < usable[s.id]
+                    and not ({s.id} & (busy.get(a.id, set()) | busy.get(b.id, set())
+                                       | away.get(a.id, set()) | away.get(b.id, set())))]
+            if not free:
                 continue
             try:
                 with db.session.begin_nested():
-                    requests.accept(req, by=req.recipient.user, now=self.now - timedelta(minutes=30))
+                    requests.accept(req, by=b.user, now=self.now - timedelta(minutes=30))
             except DomainError:
                 continue
+            accepted += 1
+            used[free[0]] = used.get(free[0], 0) + 1  # keep one table for it
+            busy.setdefault(a.id, set()).add(free[0])
+            busy.setdefault(b.id, set()).add(free[0])
 
 
 def profiles_sectors() -> set[str]:

@@ -176,6 +176,7 @@ class _Seeder:
         self._reversible_decisions(main, second, organizer)
         self._returning_company(main, organizer)
         self._door(main, second, organizer)
+        self._b2b(main, organizer)
 
     def _failed_mail(self, forum: Forum) -> None:
         """Two approval mails a mail server refused for good, so that Manage → Mail shows what failed and
@@ -421,6 +422,7 @@ class _Seeder:
         """The demo delegate's own company: Japanese, early in the window, approved."""
         data = self._company("JP", 2, sector="trade", name=("株式会社青葉トレーディング", "Aoba Trading Co., Ltd."))
         data.city = "Tokyo"
+        data.directory_consent = True  # in the B2B directory: the demo delegate has meetings (issue 9)
         login = DelegateInput(full_name="田中 健一", latin_name="TANAKA Kenichi", email="delegate@example.org",
                               position="海外事業部長", phone="+81 90 3412 7788", languages=["ja", "en", "ru"])
         data.delegates.insert(0, login)
@@ -540,6 +542,17 @@ class _Seeder:
         if tashkent:
             scan(tashkent[0].token, 85, "Gate 2", "wrong-forum")
         db.session.flush()
+
+    def _b2b(self, main: Forum, organizer: User) -> None:
+        """Issue 9: profiles, about 1,500 meeting requests, the meeting grid and a published schedule
+        (forum.demo.b2b, with its own seeded random generator). Its e-mails are dropped like the others'."""
+        from forum.demo import b2b
+
+        first_mail = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
+        tanaka = next(login for login in LOGINS if login.kind == DELEGATE)
+        b2b.seed(main, organizer, self.now, tanaka.email)
+        db.session.flush()
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id > first_mail))
 
     # --- what `forum demo` prints -----------------------------------------------------------------
 

@@ -162,7 +162,8 @@ def _plan(inst: _Instance, chosen: dict[int, str], bound: int, started: float) -
             met[p] += 1
             taken[p].add(m["slot"])
     unscheduled = [{"request": r.id, "reason": _reason(r, inst.people, inst.free, inst.slots, inst.table_slots,
-                                                      inst.interp_slots, inst.interp_langs, met, taken)}
+                                                      inst.interp_slots, inst.interp_langs, met, taken,
+                                                      inst.taken_tables, inst.taken_interps)}
                    for n, r in enumerate(requests) if not r.fixed and n not in chosen]
     return {"format": PLAN_FORMAT, "meetings": meetings, "unscheduled": unscheduled, "objective": objective,
             "bound": bound, "solve_seconds": round(time.perf_counter() - started, 3)}
@@ -516,22 +517,27 @@ def _match(left: list, right: list, ok) -> dict:
     return {n: i for i, n in owner.items()}
 
 
-def _reason(r, people, free, slots, table_slots, interp_slots, interp_langs, met, taken) -> str:
+def _reason(r, people, free, slots, table_slots, interp_slots, interp_langs, met, taken, fixed_tables=None,
+            fixed_interps=None) -> str:
     """Why a request is not in the plan, true for it: the first of the FORMAT.md reasons that holds.
-    `met` and `taken`: each person's meetings in the plan, and their slots."""
+    `met` and `taken`: each person's meetings in the plan, and their slots. `fixed_tables` / `fixed_interps`: per
+    slot, the tables and interpreters fixed meetings hold (no plan can free them, so they count as not there)."""
+    fixed_tables, fixed_interps = fixed_tables or {}, fixed_interps or {}
     common = [s for s in slots if s in free[r.a] and s in free[r.b]]
     if not common:
         return "no_common_slot"
-    with_table = [s for s in common if any(s in ok for ok in table_slots.values())]
+    if all(s in taken[r.a] or s in taken[r.b] for s in common):
+        return "participant_full"  # a side is busy in every slot the two share
+    with_table = [s for s in common
+                  if any(s in ok and t not in fixed_tables.get(s, ()) for t, ok in table_slots.items())]
     if not with_table:
         return "no_table"
-    if r.pair is not None and not any(s in interp_slots[i] and interp_langs[i] & r.pair[0] and interp_langs[i] & r.pair[1]
+    if r.pair is not None and not any(s in interp_slots[i] and i not in fixed_interps.get(s, ())
+                                      and interp_langs[i] & r.pair[0] and interp_langs[i] & r.pair[1]
                                       for s in with_table for i in interp_langs):
         return "no_interpreter"
     for p in (r.a, r.b):
         cap = people[p].get("max_meetings")
         if cap is not None and met[p] >= cap:
             return "participant_full"
-    if all(s in taken[r.a] or s in taken[r.b] for s in common):
-        return "participant_full"
     return "not_selected"

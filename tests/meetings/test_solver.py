@@ -95,6 +95,24 @@ def test_no_table_and_not_selected():
     assert plan["objective"] == plan["bound"] == 3
 
 
+def test_tables_and_interpreters_held_by_fixed_meetings_are_not_there_for_the_reasons():
+    # A published (fixed) meeting holds the only table, and another the only interpreter, in the only slot the
+    # others share: no plan can place them, so "not_selected" ("it fitted") would be untrue.
+    p = problem([("a", ["s1"], None, ["en"]), ("b", ["s1"], None, ["en"]),
+                 ("c", ["s1"], None, ["en"]), ("d", ["s1"], None, ["en"]),
+                 ("j1", ["s2"], None, ["ja"]), ("k1", ["s2"], None, ["kk"]),
+                 ("j2", ["s2"], None, ["ja"]), ("k2", ["s2"], None, ["kk"])],
+                [("r-fixed", ("a", "b"), 1, {"slot": "s1", "table": "T1", "interpreter": None}),
+                 ("r-table", ("c", "d"), 5, None),
+                 ("r-fixed-i", ("j1", "k1"), 1, {"slot": "s2", "table": "T1", "interpreter": "i1"}),
+                 ("r-interp", ("j2", "k2"), 5, None)],
+                tables=(("T1", None), ("T2", ["s2"])), interpreters=(("i1", ["ja", "kk"], None),))
+    plan = solver.solve(p)
+    valid(p, plan)
+    assert reasons(plan) == {"r-table": "no_table", "r-interp": "no_interpreter"}
+    assert plan["objective"] == plan["bound"] == 2
+
+
 def test_one_interpreter_serves_one_meeting_per_slot_and_speaks_both_sides():
     p = problem([("j1", ["s1"], None, ["ja"]), ("k1", ["s1"], None, ["kk"]),
                  ("j2", ["s1"], None, ["ja"]), ("k2", ["s1"], None, ["kk"]),
