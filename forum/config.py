@@ -82,6 +82,8 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_HTTPONLY = True
     PER_PAGE = 50
+    # How long the B2B scheduler may run from the organizer's page by default (they may give 1 to 120 s).
+    B2B_SOLVE_SECONDS = 20
     # No form here needs more than a few kilobytes (ten delegates); larger bodies get the 413 page.
     MAX_CONTENT_LENGTH = 1024 * 1024
     # Static files (Bootstrap, our CSS) are cached an hour: fewer round trips on a venue network.

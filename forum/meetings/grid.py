@@ -947,7 +947,8 @@ def opt_out(reg: Registration, *, by: User | None, confirmed_count: int | None =
         raise err
     from forum.meetings import requests
 
-    cancelled = requests.cancel_for_registration(reg, by=by) if n else 0
+    cancelled = requests.cancel_for_registration(
+        reg, by=by, reason=_("The delegate no longer takes part in the B2B meetings.")) if n else 0
     p.opted_out = True
     db.session.flush()
     audit.record(subject_type="registration", subject_id=reg.id, action="b2b_opted_out", actor=by,

@@ -236,16 +236,18 @@ def expire_due(now: datetime | None = None) -> int:
     return count
 
 
-def cancel_for_registration(reg: Registration, *, by: User | None, now: datetime | None = None) -> int:
-    """A delegate left the forum (rejected, withdrawn, cancelled): their open requests are cancelled, without
-    e-mails to them, with one to the other side."""
+def cancel_for_registration(reg: Registration, *, by: User | None, now: datetime | None = None,
+                            reason: str | None = None) -> int:
+    """A delegate left the forum (rejected, withdrawn, cancelled) or the B2B meetings (opted out): their open
+    requests are cancelled, without e-mails to them, with one to the other side."""
     count = 0
     ids = db.session.scalars(sa.select(MeetingRequest.id).where(
         sa.or_(MeetingRequest.requester_id == reg.id, MeetingRequest.recipient_id == reg.id),
         MeetingRequest.state.in_(OPEN_REQUEST_STATES)).order_by(MeetingRequest.id)).all()
     for rid in ids:
         req = db.session.get(MeetingRequest, rid)
-        states.transition(req, S.CANCELLED, by=by, reason=_("The delegate no longer attends the forum."), now=now)
+        states.transition(req, S.CANCELLED, by=by, now=now,
+                          reason=reason if reason is not None else _("The delegate no longer attends the forum."))
         count += 1
     return count
 

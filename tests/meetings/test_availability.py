@@ -113,6 +113,8 @@ def test_opting_out_asks_for_confirmation_of_the_count_then_cancels_the_open_req
     assert states() == ["accepted", "declined", "pending"]
     assert grid.opt_out(me, by=me.user, confirmed_count=2) == 2
     assert states() == ["cancelled", "cancelled", "declined"]
+    assert {r.reason for r in db.session.scalars(sa.select(MeetingRequest).where(
+        MeetingRequest.state == RequestState.CANCELLED))} == {"The delegate no longer takes part in the B2B meetings."}
     assert not participation.takes_part(me) and participation.participation_in(me.user, forum) is None
     assert grid.eligible_registration(me.user, forum) == me
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "b2b_opted_out"))

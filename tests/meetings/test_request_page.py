@@ -26,3 +26,18 @@ def test_someone_who_takes_no_part_gets_a_404(client, db, login):
     login(outsider.user)
     assert client.get(f"/forums/{forum.slug}/b2b/requests").status_code == 404
     assert client.get("/forums/no-such-forum/b2b/requests").status_code in (302, 404)
+
+
+def test_my_registrations_leads_an_approved_delegate_to_b2b_and_a_contact_person_to_the_profile(client, db, login):
+    forum = f.forum()
+    reg = f.participant(forum)
+    login(reg.company.contact_user)
+    page = client.get("/my").get_data(as_text=True)
+    assert f'href="/forums/{forum.slug}/b2b/companies/{reg.company.public_id}/profile">B2B profile</a>' in page
+    login(reg.user)
+    page = client.get("/my").get_data(as_text=True)
+    assert f'href="/forums/{forum.slug}/b2b/">B2B meetings</a>' in page
+    pending = f.company(forum, 1, directory_consent=True)
+    login(pending.contact_user)
+    page = client.get("/my").get_data(as_text=True)
+    assert "B2B profile" not in page and "B2B meetings" not in page  # nothing approved yet

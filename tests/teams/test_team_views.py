@@ -160,6 +160,22 @@ def test_check_in_alone_lists_the_forum_with_its_scanner_and_check_in_pages_only
     assert "/manage/forums/new" not in html and "/admin/users" not in html
 
 
+def test_b2b_alone_lists_the_forum_with_its_b2b_pages_only_and_lights_the_b2b_tab_on_each(client, db, login, forum):
+    login(f.member(forum, "b2b"))
+    html = _text(client.get("/manage/"))
+    row = _forum_row(html)
+    assert 'href="/manage/astana/b2b/schedule/">B2B meetings</a>' in row and "later version" not in row
+    menu = html[html.index('class="dropdown-menu"'):html.index("</nav>")]
+    assert 'href="/manage/astana/b2b/schedule/">B2B meetings</a>' in menu and "No pages yet" not in menu
+    assert set(re.findall(r'href="(/manage/astana/[^"?]*)"', html)) == {"/manage/astana/b2b/schedule/"}
+    for url in ("/manage/astana/b2b/schedule/", "/manage/astana/b2b/setup/", "/manage/astana/b2b/requests/"):
+        page = _text(client.get(url))
+        tabs = page[page.index('class="nav nav-tabs'):]
+        tabs = tabs[:tabs.index("</ul>")]
+        assert 'active" aria-current="page" href="/manage/astana/b2b/schedule/">B2B meetings</a>' in tabs, url
+        assert "/manage/astana/registrations" not in tabs and "/manage/astana/scan" not in tabs
+
+
 def test_the_manage_menu_and_the_forum_tabs_follow_the_permissions(client, db, login, forum):
     other = f.forum(slug="tashkent")
     login(f.member(forum, "review"))
