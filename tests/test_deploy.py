@@ -75,3 +75,14 @@ def test_nginx_accepts_the_sample(tmp_path):
                        capture_output=True, text=True, timeout=60)
 
     assert r.returncode == 0, r.stderr
+
+
+def test_gunicorn_and_nginx_wait_longer_than_the_longest_scheduler_run_from_the_page():
+    from forum.meetings.scheduling import MAX_SECONDS
+
+    unit = (DEPLOY / "forum-web.service").read_text()
+    gunicorn = int(re.search(r"--timeout (\d+)", unit).group(1))
+    read = [d for d in directives(NGINX.read_text()) if d.startswith("proxy_read_timeout ")]
+    assert read, "nginx must set proxy_read_timeout"
+    nginx = int(read[0].split()[1].rstrip("s"))
+    assert gunicorn > MAX_SECONDS + 10 and nginx > MAX_SECONDS + 10

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from forum.db import db
 from forum.errors import DomainError
 from forum.forms_util import show_error
-from forum.meetings import scheduling
+from forum.meetings import solver, scheduling
 from forum.meetings.models import Meeting, MeetingRequest, MeetingSlot, MeetingState, MeetingTable, RequestState, ScheduleRun
 from forum.meetings.problem import row_id
 from forum.meetings.schedule_forms import PublishForm, RunForm
@@ -83,11 +83,17 @@ def run(slug: str):
     form = RunForm()
     if not form.validate():
         return _index_page(form, 422)
+    seconds = form.time_limit.data
     try:
-        r = scheduling.run(current_forum(), by=current_user, time_limit=form.time_limit.data)
+        problem = scheduling.prepare(current_forum(), by=current_user, time_limit=seconds)
     except DomainError as e:
         db.session.rollback()
         return _index_page(form, 422 if show_error(form, e) else 409)
+    # No transaction stays open while the solver works (up to two minutes): on SQLite it would hold the write
+    # lock, and every check-in and registration would wait for it. The problem read above is what gets solved.
+    db.session.commit()
+    plan = solver.solve(problem, time_limit=float(seconds))
+    r = scheduling.record(current_forum(), problem, plan, by=current_user, time_limit=seconds)
     db.session.commit()
     flash(_("The scheduler placed %(n)d of %(total)d accepted requests. Check the preview, then publish.",
             n=r.n_scheduled, total=r.n_requests), "success")

@@ -41,7 +41,18 @@ MIN_SECONDS, MAX_SECONDS = 1, 120
 
 
 def run(forum: Forum, *, by: User | None, time_limit: float, now: datetime | None = None) -> ScheduleRun:
-    """Solve the forum's problem as it stands now and keep the result as a draft run (flushed)."""
+    """Solve the forum's problem as it stands now and keep the result as a draft run (flushed).
+
+    The organizer's page does the three steps itself (`prepare`, `solver.solve`, `record`) and commits between
+    the first two, so that no transaction is open while the solver works (up to MAX_SECONDS; on SQLite an open
+    write transaction would block the door's check-ins all that time)."""
+    problem = prepare(forum, by=by, time_limit=time_limit)
+    return record(forum, problem, solver.solve(problem, time_limit=float(time_limit)), by=by,
+                  time_limit=time_limit, now=now)
+
+
+def prepare(forum: Forum, *, by: User | None, time_limit: float) -> dict:
+    """Check who asks and the time limit, and build the problem (it only reads); refuse one with nothing to do."""
     permissions.require(by, forum, Permission.B2B)
     if not isinstance(time_limit, (int, float)) or not MIN_SECONDS <= time_limit <= MAX_SECONDS:
         raise InvalidInput(_("Give the scheduler between %(lo)d and %(hi)d seconds.", lo=MIN_SECONDS, hi=MAX_SECONDS),
@@ -54,7 +65,13 @@ def run(forum: Forum, *, by: User | None, time_limit: float, now: datetime | Non
     if not problem["requests"]:
         raise InvalidState(_("There are no accepted meeting requests between delegates who take part."),
                            code="no_accepted_requests")
-    plan = solver.solve(problem, time_limit=float(time_limit))
+    return problem
+
+
+def record(forum: Forum, problem: dict, plan: dict, *, by: User | None, time_limit: float,
+           now: datetime | None = None) -> ScheduleRun:
+    """Keep a solved problem as a draft run with its figures, audited."""
+    permissions.require(by, forum, Permission.B2B)
     r = ScheduleRun(forum_id=forum.id, status=RunStatus.DRAFT, created_at=now or clock.now(),
                     created_by_id=by.id if by is not None else None, time_limit=float(time_limit),
                     objective=int(plan["objective"]), bound=int(plan["bound"]),
