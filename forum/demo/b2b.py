@@ -24,7 +24,7 @@ from forum.db import db
 from forum.demo import b2b_texts as texts
 from forum.errors import DomainError
 from forum.forums.models import Forum
-from forum.meetings import grid, participation, profiles, requests, scheduling
+from forum.meetings import availability, grid, participation, profiles, requests, scheduling
 from forum.meetings.models import MeetingRequest, Priority, RequestState
 from forum.registration.models import Category, CompanyRegistration, Registration
 
@@ -146,11 +146,11 @@ class B2BSeeder:
         for reg in self.people:
             if reg.category is Category.SPEAKER:
                 # The plenary: speakers are away for the first two morning slots.
-                grid.set_unavailable(reg, {slots[0].id: "Plenary speech", slots[1].id: "Plenary speech"},
+                availability.set_unavailable(reg, {slots[0].id: "Plenary speech", slots[1].id: "Plenary speech"},
                                      by=self.organizer)
             elif rng.random() < 0.08:
                 s = rng.choice(slots)
-                grid.set_unavailable(reg, {s.id: "Ministry visit"}, by=self.organizer)
+                availability.set_unavailable(reg, {s.id: "Ministry visit"}, by=self.organizer)
 
     # --- requests -------------------------------------------------------------------------------------
 
@@ -252,8 +252,8 @@ class B2BSeeder:
         mine = {c for q in self._requests_of(tanaka) for c in (q.target_company_id, q.requester.company_id)}
         away = next((r for r in ca if r.company_id not in mine), None)
         if away is not None:
-            grid.set_unavailable(tanaka, {s.id: "Plenary panel" for s in slots[:2]}, by=self.organizer)
-            grid.set_unavailable(away, {s.id: "Ministry visit" for s in slots[2:]}, by=self.organizer)
+            availability.set_unavailable(tanaka, {s.id: "Plenary panel" for s in slots[:2]}, by=self.organizer)
+            availability.set_unavailable(away, {s.id: "Ministry visit" for s in slots[2:]}, by=self.organizer)
             req = requests.create(tanaka, company=away.company, recipient=away, by=tanaka.user, now=now,
                                   message="", priority=Priority.NICE)
             requests.accept(req, by=away.user, now=now)

@@ -12,7 +12,7 @@ from forum.db import db
 from forum.errors import DomainError
 from forum.forms_util import apply_errors
 from forum.forums.models import Forum
-from forum.meetings import grid, participation
+from forum.meetings import availability, grid, participation
 from forum.meetings.grid_forms import AvailabilityForm, OptInForm, OptOutForm
 from forum.urls import ascii_int
 
@@ -24,7 +24,7 @@ def _forum_and_reg(slug: str):
     forum = db.session.scalar(sa.select(Forum).where(Forum.slug == slug))
     if forum is None:
         abort(404)
-    reg = grid.eligible_registration(current_user, forum)
+    reg = availability.eligible_registration(current_user, forum)
     if reg is None:
         abort(404)
     return forum, reg
@@ -35,7 +35,7 @@ def _render(forum, reg, form, status=200, notes=None, note_errors=None):
     opted_out = prefs is not None and prefs.opted_out
     return render_template(
         "meetings/availability.html", forum=forum, me=reg, form=form, sessions=grid.sessions(forum),
-        notes=notes if notes is not None else grid.unavailable(reg), note_errors=note_errors or {},
+        notes=notes if notes is not None else availability.unavailable(reg), note_errors=note_errors or {},
         opted_out=opted_out, default_cap=grid.current_settings(forum).default_max_meetings,
         opt_in_form=OptInForm(formdata=None)), status
 
@@ -56,8 +56,8 @@ def edit(slug: str):
     chosen = form.unavailable.data or []
     notes = {key: request.form.get(f"note-{key}", "") for key in chosen}
     try:
-        result = grid.set_unavailable(reg, notes, by=current_user)
-        grid.set_cap(reg, form.max_meetings.data, by=current_user)
+        result = availability.set_unavailable(reg, notes, by=current_user)
+        availability.set_cap(reg, form.max_meetings.data, by=current_user)
     except grid.GridErrors as e:
         db.session.rollback()
         field_errors = e.by_field()
@@ -93,7 +93,7 @@ def opt_out(slug: str):
     status = 200
     if form.validate_on_submit():
         try:
-            n = grid.opt_out(reg, by=current_user, confirmed_count=ascii_int(form.count.data, maximum=1_000_000))
+            n = availability.opt_out(reg, by=current_user, confirmed_count=ascii_int(form.count.data, maximum=1_000_000))
         except DomainError as e:
             db.session.rollback()
             flash(e.message, "error")
@@ -106,7 +106,7 @@ def opt_out(slug: str):
             return redirect(url_for(".edit", slug=slug))
     elif request.method == "POST":
         status = 422
-    open_requests = grid.open_requests(reg)
+    open_requests = availability.open_requests(reg)
     form.count.data = str(len(open_requests))
     return render_template("meetings/opt_out.html", forum=forum, me=reg, form=form,
                            open_requests=open_requests), status
@@ -120,7 +120,7 @@ def opt_in(slug: str):
     if not form.validate():
         abort(400)
     try:
-        grid.opt_in(reg, by=current_user)
+        availability.opt_in(reg, by=current_user)
     except DomainError as e:
         db.session.rollback()
         flash(e.message, "error")

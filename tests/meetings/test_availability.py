@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from forum.audit.models import AuditEntry
 from forum.errors import DomainError, NotAllowed
-from forum.meetings import grid, participation
+from forum.meetings import availability, grid, participation
 from forum.meetings.models import Meeting, MeetingPrefs, MeetingRequest, RequestState, Unavailability
 from forum.registration import states as reg_states
 from forum.registration.models import RegState
@@ -26,12 +26,12 @@ def test_marking_and_unmarking_slots_with_notes(db):
     s = f.session(forum)
     reg = f.participant(forum, full_name="Айгерім Сәрсенбаева")
     a, b, c = s.slots[:3]
-    r = grid.set_unavailable(reg, {a.id: "Пленарное выступление", str(b.id): ""}, by=reg.user)
+    r = availability.set_unavailable(reg, {a.id: "Пленарное выступление", str(b.id): ""}, by=reg.user)
     assert (r.marked, r.unmarked) == (2, 0)
-    assert grid.unavailable(reg) == {a.id: "Пленарное выступление", b.id: ""}
-    r = grid.set_unavailable(reg, {b.id: "Ministry visit", c.id: ""}, by=reg.user)
+    assert availability.unavailable(reg) == {a.id: "Пленарное выступление", b.id: ""}
+    r = availability.set_unavailable(reg, {b.id: "Ministry visit", c.id: ""}, by=reg.user)
     assert (r.marked, r.unmarked) == (1, 1)
-    assert grid.unavailable(reg) == {b.id: "Ministry visit", c.id: ""}
+    assert availability.unavailable(reg) == {b.id: "Ministry visit", c.id: ""}
     entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "b2b_availability_changed")
                                  .order_by(AuditEntry.id)).all()
     assert entries[-1].details == {"marked": [c.id], "unmarked": [a.id], "notes_changed": [b.id]}
@@ -42,20 +42,20 @@ def test_availability_refuses_other_forums_slots_bad_notes_and_other_people(db):
     s = f.session(forum)
     foreign = f.session(f.forum())
     reg, other = f.participant(forum), f.participant(forum)
-    grid.set_unavailable(reg, {s.slots[0].id: "kept"}, by=reg.user)
+    availability.set_unavailable(reg, {s.slots[0].id: "kept"}, by=reg.user)
     for notes, code in (({foreign.slots[0].id: ""}, "slots_invalid"), ({"x": ""}, "slots_invalid"),
                         ({s.slots[1].id: "x" * 201}, "note_too_long"), ({s.slots[1].id: "a\x00b"}, "note_invalid"),
                         ({s.slots[1].id: "a\nb"}, "note_invalid")):
         with pytest.raises(grid.GridErrors) as e:
-            grid.set_unavailable(reg, notes, by=reg.user)
+            availability.set_unavailable(reg, notes, by=reg.user)
         assert e.value.code == code
     with pytest.raises(NotAllowed) as e:
-        grid.set_unavailable(reg, {}, by=other.user)
+        availability.set_unavailable(reg, {}, by=other.user)
     assert e.value.code == "not_your_registration"
-    assert grid.unavailable(reg) == {s.slots[0].id: "kept"}
+    assert availability.unavailable(reg) == {s.slots[0].id: "kept"}
     # The B2B team may do it for them.
-    grid.set_unavailable(reg, {}, by=f.member(forum, Permission.B2B))
-    assert grid.unavailable(reg) == {}
+    availability.set_unavailable(reg, {}, by=f.member(forum, Permission.B2B))
+    assert availability.unavailable(reg) == {}
 
 
 def test_marking_a_slot_with_a_scheduled_meeting_is_allowed_and_reported(db):
@@ -66,15 +66,15 @@ def test_marking_a_slot_with_a_scheduled_meeting_is_allowed_and_reported(db):
     db.session.add(Meeting(forum_id=forum.id, request_id=req.id, a_id=a.id, b_id=b.id, slot_id=s.slots[0].id,
                            table_id=f.table(forum, 1).id))
     db.session.flush()
-    assert grid.set_unavailable(a, {s.slots[0].id: ""}, by=a.user).meetings_in_marked == 1
-    assert grid.set_unavailable(a, {s.slots[1].id: ""}, by=a.user).meetings_in_marked == 0
+    assert availability.set_unavailable(a, {s.slots[0].id: ""}, by=a.user).meetings_in_marked == 1
+    assert availability.set_unavailable(a, {s.slots[1].id: ""}, by=a.user).meetings_in_marked == 0
 
 
 @pytest.mark.parametrize("value, expected", [("3", 3), ("0", 0), ("", None), (None, None), (12, 12)])
 def test_the_cap_is_a_non_negative_number_or_the_forum_default(db, value, expected):
     forum = f.forum()
     reg = f.participant(forum)
-    assert grid.set_cap(reg, value, by=reg.user) == expected
+    assert availability.set_cap(reg, value, by=reg.user) == expected
     assert participation.max_meetings(reg) == (8 if expected is None else expected)
 
 
@@ -82,9 +82,9 @@ def test_the_cap_is_a_non_negative_number_or_the_forum_default(db, value, expect
 def test_a_bad_cap_is_refused(db, value):
     forum = f.forum()
     reg = f.participant(forum)
-    grid.set_cap(reg, "4", by=reg.user)
+    availability.set_cap(reg, "4", by=reg.user)
     with pytest.raises(grid.GridErrors) as e:
-        grid.set_cap(reg, value, by=reg.user)
+        availability.set_cap(reg, value, by=reg.user)
     assert e.value.code == "max_meetings_invalid" and e.value.field == "max_meetings"
     assert participation.max_meetings(reg) == 4
 
@@ -106,27 +106,27 @@ def test_opting_out_asks_for_confirmation_of_the_count_then_cancels_the_open_req
     me = _with_requests(forum)
     for confirmed in (None, 0, 1, 3):
         with pytest.raises(DomainError) as e:
-            grid.opt_out(me, by=me.user, confirmed_count=confirmed)
+            availability.opt_out(me, by=me.user, confirmed_count=confirmed)
         assert e.value.code == "confirm_opt_out" and e.value.count == 2 and "2" in e.value.message
     assert participation.takes_part(me)
     states = lambda: sorted(r.state.value for r in db.session.scalars(sa.select(MeetingRequest)))  # noqa: E731
     assert states() == ["accepted", "declined", "pending"]
-    assert grid.opt_out(me, by=me.user, confirmed_count=2) == 2
+    assert availability.opt_out(me, by=me.user, confirmed_count=2) == 2
     assert states() == ["cancelled", "cancelled", "declined"]
     assert {r.reason for r in db.session.scalars(sa.select(MeetingRequest).where(
         MeetingRequest.state == RequestState.CANCELLED))} == {"The delegate no longer takes part in the B2B meetings."}
     assert not participation.takes_part(me) and participation.participation_in(me.user, forum) is None
-    assert grid.eligible_registration(me.user, forum) == me
+    assert availability.eligible_registration(me.user, forum) == me
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "b2b_opted_out"))
     assert entry.details["requests_cancelled"] == 2
     with pytest.raises(DomainError) as e:
-        grid.opt_out(me, by=me.user, confirmed_count=0)
+        availability.opt_out(me, by=me.user, confirmed_count=0)
     assert e.value.code == "already_opted_out"
-    grid.opt_in(me, by=me.user)
+    availability.opt_in(me, by=me.user)
     assert participation.takes_part(me)
     assert states() == ["cancelled", "cancelled", "declined"]  # they stay cancelled
     with pytest.raises(DomainError) as e:
-        grid.opt_in(me, by=me.user)
+        availability.opt_in(me, by=me.user)
     assert e.value.code == "already_opted_in"
 
 
@@ -134,9 +134,9 @@ def test_opting_out_with_nothing_open_still_needs_the_confirmation(db):
     forum = f.forum()
     me = f.participant(forum)
     with pytest.raises(DomainError) as e:
-        grid.opt_out(me, by=me.user)
+        availability.opt_out(me, by=me.user)
     assert e.value.code == "confirm_opt_out" and e.value.count == 0
-    assert grid.opt_out(me, by=me.user, confirmed_count=0) == 0
+    assert availability.opt_out(me, by=me.user, confirmed_count=0) == 0
     assert db.session.scalar(sa.select(MeetingPrefs.opted_out)) is True
 
 
@@ -144,11 +144,11 @@ def test_someone_else_cannot_opt_a_delegate_out_and_a_left_delegate_cannot_opt_i
     forum = f.forum()
     me, other = f.participant(forum), f.participant(forum)
     with pytest.raises(NotAllowed):
-        grid.opt_out(me, by=other.user, confirmed_count=0)
-    grid.opt_out(me, by=me.user, confirmed_count=0)
+        availability.opt_out(me, by=other.user, confirmed_count=0)
+    availability.opt_out(me, by=me.user, confirmed_count=0)
     reg_states.transition(me, RegState.WITHDRAWN, by=None, notify=False)
     with pytest.raises(DomainError) as e:
-        grid.opt_in(me, by=me.user)
+        availability.opt_in(me, by=me.user)
     assert e.value.code == "not_eligible"
 
 
@@ -167,7 +167,7 @@ def test_the_page_lists_the_slots_in_forum_time_by_session_and_saves(client, db,
     r = post(_url(forum), {"unavailable": [str(a.id), str(b.id)], f"note-{a.id}": "Пленарная сессия",
                            f"note-{b.id}": "", f"note-{s.slots[1].id}": "ignored: not ticked", "max_meetings": "5"})
     assert r.status_code == 302
-    assert grid.unavailable(me) == {a.id: "Пленарная сессия", b.id: ""}
+    assert availability.unavailable(me) == {a.id: "Пленарная сессия", b.id: ""}
     assert participation.max_meetings(me) == 5
     page = client.get(_url(forum)).get_data(as_text=True)
     assert "Your availability is saved." in page and 'value="Пленарная сессия"' in page
@@ -185,14 +185,14 @@ def test_bad_input_on_the_page_is_shown_next_to_its_field_and_saves_nothing(clie
     forum = f.forum()
     s = f.session(forum)
     me = f.participant(forum)
-    grid.set_unavailable(me, {s.slots[2].id: "kept"}, by=me.user)
-    grid.set_cap(me, "4", by=me.user)
+    availability.set_unavailable(me, {s.slots[2].id: "kept"}, by=me.user)
+    availability.set_cap(me, "4", by=me.user)
     login(me.user)
     data = {k.replace("SLOT", str(s.slots[0].id)): (v.replace("SLOT", str(s.slots[0].id)) if isinstance(v, str) else v)
             for k, v in data.items()}
     r = post(_url(forum), data)
     assert r.status_code == (400 if any("\x00" in str(v) for v in data.values()) else 422) and needle in r.get_data(as_text=True)
-    assert grid.unavailable(me) == {s.slots[2].id: "kept"} and participation.max_meetings(me) == 4
+    assert availability.unavailable(me) == {s.slots[2].id: "kept"} and participation.max_meetings(me) == 4
 
 
 def test_outsiders_get_a_404_and_the_page_needs_a_sign_in(client, db, login):
@@ -249,8 +249,8 @@ def test_the_availability_forms_need_the_csrf_token(client, db, login):
     for page, data in (("availability", {"unavailable": [str(s.slots[0].id)]}), ("opt-out", {"confirm": "y",
                                                                                              "count": "0"})):
         assert client.post(_url(forum, page), data=data).status_code == 400
-    assert grid.unavailable(me) == {} and participation.takes_part(me)
-    grid.opt_out(me, by=me.user, confirmed_count=0)
+    assert availability.unavailable(me) == {} and participation.takes_part(me)
+    availability.opt_out(me, by=me.user, confirmed_count=0)
     assert client.post(_url(forum, "opt-in")).status_code == 400
     assert not participation.takes_part(me)
 
@@ -265,7 +265,7 @@ def test_the_page_asks_as_many_queries_for_1_slot_as_for_20(client, db, login):
         f.session(forum, start_local="2027-05-21 09:00", end_local="2027-05-21 09:20")
         assert len(s.slots) == n
         me = f.participant(forum)
-        grid.set_unavailable(me, {sl.id: "busy" for sl in s.slots}, by=me.user)
+        availability.set_unavailable(me, {sl.id: "busy" for sl in s.slots}, by=me.user)
         login(me.user)
         counts.append(statements_for(client, _url(forum)))
     assert counts[0] == counts[1]

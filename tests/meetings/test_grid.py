@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from forum.audit.models import AuditEntry
 from forum.errors import DomainError, NotAllowed
-from forum.meetings import grid, participation
+from forum.meetings import availability, grid, participation
 from forum.meetings.models import (B2BSettings, Interpreter, Meeting, MeetingSession, MeetingSlot, MeetingTable,
                                    RunStatus, ScheduleRun, Unavailability)
 from forum.teams.models import Permission
@@ -240,14 +240,14 @@ def test_an_edit_keeps_the_slots_whose_times_did_not_change_with_their_links(db)
     table = f.table(forum, 1, slots=[first, third])
     interp = f.interpreter(forum, ["ja", "ru"], slots=[first])
     reg = f.participant(forum)
-    grid.set_unavailable(reg, {first.id: "Plenary speech", third.id: ""}, by=reg.user)
+    availability.set_unavailable(reg, {first.id: "Plenary speech", third.id: ""}, by=reg.user)
     ids = (first.id, second.id, third.id)
     # Longer session, same slot length: every old slot stays, one is added.
     grid.update_session(s, _input(forum, start="09:00", end="10:20", slot_minutes="20"), by=by)
     assert [sl.id for sl in s.slots][:3] == list(ids) and len(s.slots) == 4
     assert [sl.id for sl in db.session.get(MeetingTable, table.id).slots] == [first.id, third.id]
     assert [sl.id for sl in db.session.get(Interpreter, interp.id).slots] == [first.id]
-    assert grid.unavailable(reg) == {first.id: "Plenary speech", third.id: ""}
+    assert availability.unavailable(reg) == {first.id: "Plenary speech", third.id: ""}
     # A break where the second slot was: it goes, with its links; the others stay.
     grid.update_session(s, _input(forum, start="09:00", end="10:20", slot_minutes="20", breaks="09:20-09:40"),
                         by=by)
@@ -312,7 +312,7 @@ def test_deleting_a_session_removes_its_slots_and_links_and_supersedes_draft_run
     other = f.session(forum, start_local="2027-05-20 14:00", end_local="2027-05-20 15:00")
     table = f.table(forum, 1, slots=[s.slots[0], other.slots[0]])
     reg = f.participant(forum)
-    grid.set_unavailable(reg, {s.slots[0].id: ""}, by=reg.user)
+    availability.set_unavailable(reg, {s.slots[0].id: ""}, by=reg.user)
     run = ScheduleRun(forum_id=forum.id, time_limit=10, objective=0, bound=0, solve_seconds=0, n_requests=0,
                       n_scheduled=0, problem={}, plan={})
     db.session.add(run)
