@@ -2,7 +2,6 @@
 their cap on meetings, and opting out of (or back into) the B2B meetings. The rules are in meetings.grid."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -11,19 +10,17 @@ from flask_login import current_user, login_required
 from forum.db import db
 from forum.errors import DomainError
 from forum.forms_util import apply_errors
-from forum.forums.models import Forum
 from forum.meetings import availability, grid, participation
 from forum.meetings.grid_forms import AvailabilityForm, OptInForm, OptOutForm
 from forum.urls import ascii_int
+from forum.meetings.pages import forum_or_404
 
 bp = Blueprint("b2b_availability", __name__, url_prefix="/forums/<slug>/b2b")
 
 
 def _forum_and_reg(slug: str):
     """The forum and the user's registration that may take part (opted out or not); 404 otherwise."""
-    forum = db.session.scalar(sa.select(Forum).where(Forum.slug == slug))
-    if forum is None:
-        abort(404)
+    forum = forum_or_404(slug)
     reg = availability.eligible_registration(current_user, forum)
     if reg is None:
         abort(404)

@@ -4,7 +4,7 @@ action as on behalf in the audit trail and mail the delegates as usual."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,11 +16,10 @@ from forum.meetings.request_forms import TeamAcceptForm, TeamCancelForm, TeamCre
 from forum.registration import choices
 from forum.registration.models import CompanyRegistration, Registration
 from forum.security import Permission, current_forum, forum_permission
-from forum.urls import ascii_int
+from forum.meetings.pages import paginate
 
 bp = Blueprint("b2b_manage_requests", __name__, url_prefix="/manage/<slug>/b2b/requests")
 
-MAX_PAGE = 1_000_000
 
 
 @bp.get("/")
@@ -28,11 +27,7 @@ MAX_PAGE = 1_000_000
 def index(slug: str):
     forum = current_forum()
     f = q.Filters.from_args(request.args)
-    raw = request.args.get("page", "")
-    if raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) > MAX_PAGE:
-        abort(404)
-    page = db.paginate(q.forum_requests(forum, f), page=ascii_int(raw, maximum=MAX_PAGE) or 1,
-                       per_page=current_app.config["PER_PAGE"], max_per_page=200, error_out=False)
+    page = paginate(q.forum_requests(forum, f))
     return render_template("meetings/manage/requests.html", forum=forum, page=page, filters=f,
                            counts=q.state_counts(forum), states=q.STATE_ORDER, countries=choices.country_list(),
                            priorities=list(Priority))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template
 from flask_login import login_required
 from sqlalchemy.orm import joinedload
 
@@ -16,13 +16,9 @@ from forum.meetings.problem import caps
 from forum.meetings.schedule_views import ListPage
 from forum.meetings.views import forum_and_me
 from forum.registration.models import Registration
-from forum.urls import ascii_int
+from forum.meetings.pages import page_number as _page
 
 bp = Blueprint("b2b_meetings", __name__, url_prefix="/forums/<slug>/b2b")
-
-
-def _page(arg: str) -> int:
-    return ascii_int(request.args.get(arg, ""), maximum=100_000) or 1
 
 
 @bp.get("/meetings")

@@ -20,11 +20,13 @@ from forum.meetings import directory, participation, profiles, suggestions
 from forum.meetings.profile_forms import ProfileForm
 from forum.registration import choices
 from forum.registration.models import CompanyRegistration
-from forum.urls import ascii_int
+from forum.meetings.pages import forum_and_me as _forum_and_me
+from forum.meetings.pages import forum_or_404 as _forum
+from forum.meetings.pages import page_number as _page_number
+
 
 bp = Blueprint("b2b_directory", __name__, url_prefix="/forums/<slug>/b2b")
 
-MAX_PAGE = 1_000_000
 SUGGESTIONS_SHOWN = 20
 
 
@@ -59,26 +61,7 @@ def _helpers():
             "can_request": "b2b.new_request" in current_app.view_functions}
 
 
-def _forum(slug: str) -> Forum:
-    forum = db.session.scalar(sa.select(Forum).where(Forum.slug == slug))
-    if forum is None:
-        abort(404)
-    return forum
 
-
-def _forum_and_me(slug: str):
-    forum = _forum(slug)
-    me = participation.participation_in(current_user, forum)
-    if me is None:
-        abort(404)
-    return forum, me
-
-
-def _page_number() -> int:
-    raw = request.args.get("page", "")
-    if raw.isascii() and raw.isdigit() and int(raw) > MAX_PAGE:
-        abort(404)
-    return ascii_int(raw, maximum=MAX_PAGE) or 1
 
 
 def _edit(forum: Forum, company: CompanyRegistration, me, here: str):

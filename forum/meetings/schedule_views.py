@@ -20,7 +20,7 @@ from forum.meetings.problem import row_id
 from forum.meetings.schedule_forms import PublishForm, RunForm
 from forum.registration.models import Registration
 from forum.security import Permission, current_forum, forum_permission
-from forum.urls import ascii_int
+from forum.meetings.pages import page_number as _page
 
 bp = Blueprint("b2b_schedule", __name__, url_prefix="/manage/<slug>/b2b/schedule")
 
@@ -36,10 +36,6 @@ class ListPage(Pagination):
 
     def _query_count(self) -> int:
         return len(self._query_args["items"])
-
-
-def _page(arg: str = "page") -> int:
-    return ascii_int(request.args.get(arg, ""), maximum=100_000) or 1
 
 
 def _default_seconds() -> int:

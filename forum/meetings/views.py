@@ -8,7 +8,7 @@ pages); anyone else gets a 404, as for an address that does not exist.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,37 +19,10 @@ from forum.meetings import participation, request_queries as q, requests as serv
 from forum.meetings.models import MeetingRequest, Priority, RequestState
 from forum.meetings.request_forms import AcceptForm, CancelForm, DeclineForm, RequestForm
 from forum.registration.models import CompanyRegistration, Registration
-from forum.urls import ascii_int, safe_next
+from forum.urls import safe_next
+from forum.meetings.pages import forum_and_me, forum_or_404 as _forum, paginate as _page  # noqa: F401
 
 bp = Blueprint("b2b", __name__, url_prefix="/forums/<slug>/b2b")
-
-MAX_PAGE = 1_000_000  # keeps OFFSET = page x size inside 64 bits; further is a 404
-
-
-def _forum(slug: str) -> Forum:
-    forum = db.session.scalar(sa.select(Forum).where(Forum.slug == slug))
-    if forum is None:
-        abort(404)
-    return forum
-
-
-def forum_and_me(slug: str):
-    """The forum and the signed-in user's participating registration in it; 404 when they take no part."""
-    forum = _forum(slug)
-    me = participation.participation_in(current_user, forum)
-    if me is None:
-        abort(404)
-    return forum, me
-
-
-def _page(stmt, arg: str):
-    raw = request.args.get(arg, "")
-    if raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) > MAX_PAGE:
-        abort(404)
-    number = ascii_int(raw, maximum=MAX_PAGE) or 1
-    return db.paginate(stmt, page=number, per_page=current_app.config["PER_PAGE"], max_per_page=200,
-                       error_out=False)
-
 
 @bp.get("/")
 @login_required
