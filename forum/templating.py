@@ -225,8 +225,21 @@ def b2b_nav_links(forum, entries) -> list[tuple[str, str, bool]]:
     out = []
     for endpoint, label in entries:
         if endpoint in current_app.view_functions:
-            out.append((url_for(endpoint, slug=forum.slug), label, request.endpoint == endpoint))
-    return out
+            out.append((url_for(endpoint, slug=forum.slug), label, endpoint))
+    here = request.endpoint or ""
+    # A page with no entry of its own (a run, a company, one request) lights the entry it belongs to: the one
+    # named in B2B_NAV_PARENTS, else the only entry of its blueprint.
+    lit = here if any(e == here for _h, _l, e in out) else B2B_NAV_PARENTS.get(here)
+    if lit is None:
+        same = [e for _h, _l, e in out if e.split(".")[0] == here.split(".")[0]]
+        lit = same[0] if len(same) == 1 else None
+    return [(href, label, endpoint == lit) for href, label, endpoint in out]
+
+
+B2B_NAV_PARENTS = {
+    "b2b.request": "b2b.requests", "b2b.new_request": "b2b.requests",
+    "b2b_directory.company": "b2b_directory.directory", "b2b_directory.company_profile": "b2b_directory.profile",
+}
 
 
 def init_app(app: Flask) -> None:

@@ -30,10 +30,13 @@ def _forum_and_reg(slug: str):
 def _render(forum, reg, form, status=200, notes=None, note_errors=None):
     prefs = participation.prefs(reg)
     opted_out = prefs is not None and prefs.opted_out
+    default_cap = grid.current_settings(forum).default_max_meetings
+    # the hint under the field, tied to it by aria-describedby (the field macro shows descriptions)
+    form.max_meetings.description = _("Empty: the forum's limit, %(n)d.", n=default_cap)
     return render_template(
         "meetings/availability.html", forum=forum, me=reg, form=form, sessions=grid.sessions(forum),
         notes=notes if notes is not None else availability.unavailable(reg), note_errors=note_errors or {},
-        opted_out=opted_out, default_cap=grid.current_settings(forum).default_max_meetings,
+        opted_out=opted_out, default_cap=default_cap,
         opt_in_form=OptInForm(formdata=None)), status
 
 
