@@ -399,3 +399,16 @@ def test_the_teams_reason_is_kept_and_bounded(db):
     with pytest.raises(DomainError) as e:
         requests.accept(f.meeting_request(a, b), by=b.user, priority="must")
     assert e.value.code == "priority_invalid"
+
+
+def test_an_accepted_request_can_only_be_cancelled_not_declined_or_expired(db):
+    forum, a, b = _pair(db)
+    req = f.meeting_request(a, b, accept=True)
+    with pytest.raises(DomainError) as e:
+        requests.decline(req, by=b.user, reason="Changed our mind")
+    assert e.value.code == "transition_not_allowed"
+    with pytest.raises(DomainError) as e:
+        states.transition(req, S.EXPIRED, by=None)
+    assert e.value.code == "transition_not_allowed"
+    assert req.state is S.ACCEPTED
+    assert set(states.ALLOWED[S.ACCEPTED]) == {S.CANCELLED}
