@@ -82,7 +82,7 @@ LOGIN_NOTES = {
     ADMIN: "administrator: every forum, users",
     ORGANIZER: "manages tashkent-japan only",
     STAFF: "check-in at central-asia-japan only",
-    DELEGATE: "a delegate of Aoba Trading; contact person of its Almaty office (corrections)",
+    DELEGATE: "a delegate of Aoba Trading (B2B meetings); contact person of its Almaty office (corrections)",
     CONTACT: "Sairan Agro's contact person: Astana done, Tashkent not yet",
 }
 # The returning company: registered and approved for Astana, not yet for Tashkent (its contact person signs in
@@ -110,6 +110,20 @@ def load(if_empty: bool = False, echo: Callable[[str], object] = print) -> None:
         db.session.rollback()
         raise
     echo(seeder.summary(perf_counter() - started))
+
+
+def b2b_summary(forum: Forum) -> str:
+    """One line on the forum's B2B meetings: requests by state and the published schedule (issue 9)."""
+    from forum.meetings.models import MeetingRequest, RunStatus, ScheduleRun
+
+    by_state = dict(db.session.execute(sa.select(MeetingRequest.state, sa.func.count()).where(
+        MeetingRequest.forum_id == forum.id).group_by(MeetingRequest.state)).all())
+    run = db.session.scalar(sa.select(ScheduleRun).where(ScheduleRun.forum_id == forum.id,
+                                                         ScheduleRun.status == RunStatus.PUBLISHED))
+    states = ", ".join(f"{n} {state.value}" for state, n in sorted(by_state.items(), key=lambda p: -p[1]))
+    published = (f"published schedule: {run.n_scheduled} meetings, objective {run.objective}, bound {run.bound}"
+                 if run is not None else "no schedule published")
+    return f"  {forum.slug} B2B: {sum(by_state.values())} meeting requests ({states}); {published}"
 
 
 def demo_logins() -> str:
@@ -581,6 +595,7 @@ class _Seeder:
         seen = door.arrivals(main)
         lines.append(f"  {MAIN_SLUG}: every approved delegate has a badge; the door rehearsal admitted "
                      f"{seen.arrived} of {seen.expected} ({seen.present} inside now)")
+        lines.append(b2b_summary(main))
         lines += ["", "Logins (e-mail / password):"]
         for login in LOGINS:
             created = self.users[login.kind][1]

@@ -99,3 +99,15 @@ def test_re_running_after_the_changes_since_publication_moves_nothing_published(
         assert after == before
     finally:
         _db.session.rollback()
+
+
+def test_forum_demo_prints_the_b2b_requests_and_the_published_schedule(demo):  # noqa: F811
+    from forum.demo.seed import b2b_summary
+
+    main = forum(MAIN_SLUG)
+    total = _count(MeetingRequest, MeetingRequest.forum_id == main.id)
+    run = _db.session.scalar(sa.select(ScheduleRun).where(ScheduleRun.status == RunStatus.PUBLISHED))
+    line = b2b_summary(main)
+    assert f"{MAIN_SLUG} B2B: {total} meeting requests (" in line
+    assert all(state.value in line for state in RequestState)
+    assert f"published schedule: {run.n_scheduled} meetings, objective {run.objective}, bound {run.bound}" in line
