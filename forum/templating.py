@@ -219,13 +219,10 @@ def waitlist_offer(forum: Forum):
 
 
 def b2b_nav_links(forum, entries) -> list[tuple[str, str, bool]]:
-    """(href, label, active) for the B2B navigation: the endpoints this app has, in the given order."""
-    from flask import current_app, request, url_for
+    """(href, label, active) for the B2B navigation, in the given order."""
+    from flask import request, url_for
 
-    out = []
-    for endpoint, label in entries:
-        if endpoint in current_app.view_functions:
-            out.append((url_for(endpoint, slug=forum.slug), label, endpoint))
+    out = [(url_for(endpoint, slug=forum.slug), label, endpoint) for endpoint, label in entries]
     here = request.endpoint or ""
     # A page with no entry of its own (a run, a company, one request) lights the entry it belongs to: the one
     # named in B2B_NAV_PARENTS, else the only entry of its blueprint.

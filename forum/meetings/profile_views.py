@@ -56,9 +56,7 @@ def explanation(reasons) -> str:
 
 @bp.context_processor
 def _helpers():
-    return {"seek_kind_label": profiles.seek_kind_label, "explanation": explanation,
-            # The request form belongs to another module; its links show once it exists.
-            "can_request": "b2b.new_request" in current_app.view_functions}
+    return {"seek_kind_label": profiles.seek_kind_label, "explanation": explanation}
 
 
 
