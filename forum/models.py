@@ -11,3 +11,5 @@ from forum.api.models import ApiToken  # noqa: F401
 from forum.checkin.models import Scan  # noqa: F401
 from forum.meetings.models import (B2BProfile, B2BSettings, Interpreter, Meeting, MeetingPrefs,  # noqa: F401
     MeetingRequest, MeetingSession, MeetingSlot, MeetingTable, ScheduleRun, Unavailability)
+from forum.documents.models import (DigestSent, Document, DocumentParty, DocumentRegister,  # noqa: F401
+    DocumentScan, DocumentTitle, FollowUpNote, document_meetings)

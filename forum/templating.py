@@ -6,7 +6,7 @@ from datetime import datetime
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, format_timedelta
 from babel.lists import format_list
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -257,7 +257,7 @@ def init_app(app: Flask) -> None:
         waitlist_offer=waitlist_offer,
         permission_label=permission_label, permission_help=permission_help,
         manage_menu=lambda user: permissions.visible_forums(user, limit=MENU_FORUMS),
-        b2b_nav_links=b2b_nav_links, priority_label=meeting_states.priority_label, request_state_label=meeting_states.state_label,
+        b2b_nav_links=b2b_nav_links, has_endpoint=lambda name: name in current_app.view_functions, priority_label=meeting_states.priority_label, request_state_label=meeting_states.state_label,
     )
 
     @app.context_processor

@@ -198,3 +198,48 @@ def interpreter(forum: Forum, languages, slots=None, name: str | None = None, em
     db.session.add(i)
     db.session.flush()
     return i
+
+
+def document(forum: Forum, *, parties=None, kind: str = "mou", titles: dict | None = None, exchanged: bool = True,
+             confidentiality: str = "public", counts: bool = True, sectors=("energy",), by=None, **kw):
+    """A numbered document of the forum, written straight to the tables (the records service validates forms;
+    this builds the state a test needs). parties: a list of dicts of DocumentParty fields, or of
+    CompanyRegistration (then linked, signed by its first delegate); default: a Japanese company and the
+    Kazakh chamber of commerce."""
+    from forum import clock
+    from forum.documents import numbering
+    from forum.documents.models import (Capacity, Ceremony, Confidentiality, DocKind, Document, DocumentParty,
+                                        DocumentTitle, PartyKind)
+    from forum.registration.models import CompanyRegistration
+
+    parties = parties if parties is not None else [
+        dict(organisation="Aoba Trading Co., Ltd.", country="JP", kind="private_company",
+             signatory_name="青葉 太郎", signatory_position="President"),
+        dict(organisation="Қазақстан сауда-өнеркәсіп палатасы", country="KZ", kind="association",
+             signatory_name="Әлихан Сәрсенов", signatory_position="Chairman"),
+    ]
+    titles = titles or {"en": "Memorandum of understanding on water treatment",
+                        "ru": "Меморандум о взаимопонимании в области водоочистки"}
+    doc = Document(kind=DocKind(kind), authoritative_language=next(iter(titles)),
+                   signed_on=kw.pop("signed_on", forum.local(forum.starts_at).date()),
+                   ceremony=Ceremony(kw.pop("ceremony", "main_stage")), sectors=list(sectors),
+                   confidentiality=Confidentiality(confidentiality), counts_in_tally=counts,
+                   exchanged_at=clock.now() if exchanged else None, created_by_id=getattr(by, "id", None), **kw)
+    for lang, title in titles.items():
+        doc.titles.append(DocumentTitle(language=lang, title=title))
+    for i, p in enumerate(parties, start=1):
+        if isinstance(p, CompanyRegistration):
+            signer = p.delegates[0] if p.delegates else None
+            p = dict(company_id=p.id, organisation=p.legal_name, country=p.country, kind="private_company",
+                     signatory_name=signer.full_name if signer else p.contact_name,
+                     signatory_position=signer.position if signer else p.contact_position,
+                     signatory_registration_id=signer.id if signer else None)
+        p = dict(p)
+        p["kind"] = PartyKind(p.get("kind", "private_company"))
+        p["capacity"] = Capacity(p.get("capacity", "own"))
+        p.setdefault("side", "left" if i % 2 else "right")
+        doc.parties.append(DocumentParty(position=i, **p))
+    numbering.assign(doc, forum)
+    db.session.add(doc)
+    db.session.flush()
+    return doc

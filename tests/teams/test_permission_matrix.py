@@ -60,6 +60,7 @@ class World:
     requests: dict[str, Any] = field(default_factory=dict)  # a B2B meeting request in each forum
     runs: dict[str, Any] = field(default_factory=dict)  # a B2B scheduler run (meetings.ScheduleRun) in each forum
     grid: dict[str, dict] = field(default_factory=dict)  # each forum's B2B session, table and interpreter
+    docs: dict[str, Any] = field(default_factory=dict)  # a registered document in each forum
 
 
 # --- the one table to extend ------------------------------------------------------------------
@@ -82,6 +83,7 @@ URL_ARGS: dict[str, Callable[[World, str], Any]] = {
     "session_id": lambda w, side: w.grid[side]["session"].id,
     "table_id": lambda w, side: w.grid[side]["table"].id,
     "interpreter_id": lambda w, side: w.grid[side]["interpreter"].id,
+    "doc_id": lambda w, side: w.docs[side].id,
 }
 # Query strings a GET route needs to show its page rather than a 404 (the URL arguments come from URL_ARGS).
 QUERY_ARGS: dict[str, Callable[[World], dict]] = {
@@ -90,7 +92,7 @@ QUERY_ARGS: dict[str, Callable[[World], dict]] = {
 }
 # The arguments that name something inside one forum: forum B's slug with forum A's value is a 404.
 IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id", "request_id", "run_id",
-                  "session_id", "table_id", "interpreter_id"}
+                  "session_id", "table_id", "interpreter_id", "doc_id"}
 
 
 # What the routes must require: a blueprint's line covers its routes, an endpoint's own line overrides it.
@@ -114,6 +116,11 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "b2b_manage_requests": ("forum_permission", Permission.B2B),
     "b2b_schedule": ("forum_permission", Permission.B2B),  # the B2B scheduler: runs, preview, publish
     "b2b_setup": ("forum_permission", Permission.B2B),  # sessions, slots, tables, interpreters, B2B settings
+    "documents": ("forum_permission", Permission.DOCUMENTS),  # the register: list, detail, exports
+    "documents_record": ("forum_permission", Permission.DOCUMENTS),  # recording, editing, withdrawing
+    "documents_scans": ("forum_permission", Permission.DOCUMENTS),  # signed copies: upload, download, verify
+    "documents_ceremony": ("forum_permission", Permission.DOCUMENTS),  # the ceremony, run-sheet, report
+    "documents_followup": ("forum_permission", Permission.DOCUMENTS),  # follow-up status, notes, review due
 }
 
 
@@ -204,7 +211,8 @@ def world(db) -> World:
                         for side, forum in forums.items()},
               runs={side: _schedule_run(forum) for side, forum in forums.items()},
               grid={side: {"session": f.session(forum), "table": f.table(forum, 1),
-                           "interpreter": f.interpreter(forum, ["ja", "ru"])} for side, forum in forums.items()})
+                           "interpreter": f.interpreter(forum, ["ja", "ru"])} for side, forum in forums.items()},
+              docs={side: f.document(forum) for side, forum in forums.items()})
     assert all(messages.values()) and w.delegate is not None
     db.session.commit()
     return w
