@@ -260,6 +260,10 @@ def init_app(app: Flask) -> None:
         b2b_nav_links=b2b_nav_links, has_endpoint=lambda name: name in current_app.view_functions, priority_label=meeting_states.priority_label, request_state_label=meeting_states.state_label,
     )
 
+    from forum.documents import labels as document_labels, money
+
+    app.jinja_env.globals.update(document_labels.JINJA_GLOBALS, format_amount=money.format_amount)
+
     @app.context_processor
     def _inject():
         from flask import has_request_context
