@@ -71,7 +71,7 @@ def para(text: Any, style: str = "body") -> Paragraph:
 
 def _grid(rows: list[list], widths: Sequence[float], header: bool = True) -> Table:
     t = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
-    style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.4, LINE),
+    style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.4, LINE),
              ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
              ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]
     if header:
@@ -99,7 +99,8 @@ def _build(story: list, *, title: str, page_label: str, footer: str) -> bytes:
     _font()
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                            bottomMargin=MARGIN + 4 * mm, title=render.clean(title), author="forum")
+                            bottomMargin=MARGIN + 4 * mm, title=render.clean(title), author="forum",
+                            initialFontName=FONT, initialFontSize=10, pageCompression=1)
     numbers = _page_numbers(page_label, footer)
     doc.build(story, onFirstPage=numbers, onLaterPages=numbers)
     return out.getvalue()
@@ -115,6 +116,7 @@ def run_sheet(*, forum_title: str, heading: str, place: str, when: str, items: S
 
     `items`: ceremony.RunSheetItem-like objects. `words`: translated labels (keys: order, side, party,
     announced, exchanged_by, page, none, exchanged)."""
+    _font()
     story: list = [para(forum_title, "title"), para(heading, "subtitle")]
     for line in (place, when):
         if line:
@@ -150,6 +152,7 @@ def _count_table(rows: Sequence[tuple[str, int]], label: str, count: str) -> Tab
 def outcome_report(report: Any) -> bytes:
     """The outcome report (outcome.Report-like): the tally's sentence, the tables by type, country pair and
     sector, the public documents with parties and signatories, the counting rules and the report's date."""
+    _font()
     w = report.words
     story: list = [para(report.forum_title, "title"), para(report.heading, "subtitle"), para(report.dated, "meta"),
                    Spacer(1, 4 * mm), para(report.tally, "item")]
