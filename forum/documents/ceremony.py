@@ -93,7 +93,8 @@ def _parse_ceremony_at(value, forum: Forum) -> datetime | None:
 
 
 def _clean_place(value) -> str:
-    place = " ".join((nfc(value or "") or "").split())
+    text = "".join(c for c in (nfc(value or "") or "") if unicodedata.category(c) != "Cc" or c.isspace())
+    place = " ".join(text.split())  # no NUL or other control character ever reaches the database
     if len(place) > PLACE_MAX:
         raise InvalidInput(_("At most %(max)d characters.", max=PLACE_MAX), code="place_too_long",
                            field="ceremony_place")
