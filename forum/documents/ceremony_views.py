@@ -31,16 +31,16 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def _act(doc: Document, call, done: str, *, quiet: tuple[str, ...] = ()) -> str | None:
+def _act(doc: Document, call, done: str, *, quiet: tuple[str, ...] = ()) -> DomainError | None:
     """Call one service; commit and flash `done`, or roll back and flash the refusal. Codes in `quiet` mean the
-    wish already holds (another device got there first): said, not shown as an error. Returns the error code."""
+    wish already holds (another device got there first): said, not shown as an error. Returns the refusal."""
     try:
         call()
     except DomainError as e:
         db.session.rollback()
         if not _wants_json():
             flash(e.message, "info" if e.code in quiet else "error")
-        return e.code
+        return e
     db.session.commit()
     if not _wants_json():
         flash(done, "success")
@@ -179,11 +179,12 @@ def live_state(slug: str):
     return jsonify(_state(current_forum()))
 
 
-def _after_tap(doc: Document, code: str | None):
+def _after_tap(doc: Document, error: DomainError | None):
     forum = current_forum()
     if _wants_json():
+        code = error.code if error else None
         body = _state(forum)
-        body.update(ok=code is None, code=code, document=doc.id)
+        body.update(ok=error is None, code=code, message=error.message if error else "", document=doc.id)
         return jsonify(body), (200 if code in (None, "already_exchanged", "not_exchanged") else 409)
     return redirect(safe_next(url_for(".live", slug=forum.slug) + f"#doc-{doc.id}"))
 
@@ -192,18 +193,18 @@ def _after_tap(doc: Document, code: str | None):
 @forum_permission(Permission.DOCUMENTS)
 def exchanged(slug: str, doc_id: int):
     doc = _doc(doc_id)
-    code = _act(doc, lambda: ceremony.mark_exchanged(doc, by=current_user),
-                _("%(ref)s is exchanged.", ref=doc.reference), quiet=("already_exchanged",))
-    return _after_tap(doc, code)
+    error = _act(doc, lambda: ceremony.mark_exchanged(doc, by=current_user),
+                 _("%(ref)s is exchanged.", ref=doc.reference), quiet=("already_exchanged",))
+    return _after_tap(doc, error)
 
 
 @bp.post("/ceremony/<int:doc_id>/undo")
 @forum_permission(Permission.DOCUMENTS)
 def undo(slug: str, doc_id: int):
     doc = _doc(doc_id)
-    code = _act(doc, lambda: ceremony.undo_exchanged(doc, by=current_user),
-                _("%(ref)s is no longer marked exchanged.", ref=doc.reference), quiet=("not_exchanged",))
-    return _after_tap(doc, code)
+    error = _act(doc, lambda: ceremony.undo_exchanged(doc, by=current_user),
+                 _("%(ref)s is no longer marked exchanged.", ref=doc.reference), quiet=("not_exchanged",))
+    return _after_tap(doc, error)
 
 
 # --- the PDFs -------------------------------------------------------------------------------------------------------

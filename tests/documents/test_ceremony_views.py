@@ -153,6 +153,7 @@ def test_the_script_taps_with_json_and_reads_the_state(client, db, login, post):
     assert body["documents"] == {str(a.id): False, str(b.id): True}
     again = post(f"{_base(forum)}/ceremony/{b.id}/exchanged", headers={"Accept": "application/json"}).get_json()
     assert again["ok"] is False and again["code"] == "already_exchanged" and again["exchanged"] == 1
+    assert again["message"] == f"{b.reference} is marked exchanged already."
     state = client.get(_base(forum) + "/ceremony/live.json").get_json()
     assert state["exchanged"] == 1 and state["documents"][str(b.id)] is True
     undone = post(f"{_base(forum)}/ceremony/{b.id}/undo", headers={"Accept": "application/json"}).get_json()
@@ -178,6 +179,8 @@ def test_a_withdrawn_document_cannot_be_tapped(client, db, login, post):
     db.session.commit()
     r = post(f"{_base(forum)}/ceremony/{c.id}/exchanged", follow_redirects=True)
     assert "A withdrawn document cannot be exchanged." in r.get_data(as_text=True)
+    r = post(f"{_base(forum)}/ceremony/{c.id}/exchanged", headers={"Accept": "application/json"})
+    assert r.status_code == 409 and r.get_json()["code"] == "withdrawn"
     assert _reload(db, c).exchanged_at is None
 
 

@@ -29,6 +29,7 @@
 
   function apply(state) {
     if (!state) return;
+    if (typeof state.message === 'string') text('[data-message]', state.message);
     text('[data-progress]', state.progress);
     text('[data-tally]', state.tally);
     if (Array.isArray(state.pairs)) {
