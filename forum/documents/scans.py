@@ -114,6 +114,9 @@ def _stream(source) -> tuple[IO[bytes], str | None]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return io.BytesIO(bytes(source)), None
     if isinstance(source, FileStorage):
+        # From the start: a view run again (a retried transaction) finds the upload already read once.
+        if getattr(source.stream, "seekable", lambda: False)():
+            source.stream.seek(0)
         return source.stream, source.filename
     return source, getattr(source, "name", None) if isinstance(getattr(source, "name", None), str) else None
 

@@ -168,6 +168,16 @@ def test_a_withdrawn_document_still_takes_a_scan(db, store):
     assert doc.current_scan is scan and stored_files(store) == [scan.storage_name]
 
 
+def test_an_upload_read_once_is_read_again_from_its_start(db, store):
+    """A view run again (a retried transaction) hands the service the same, already read, upload."""
+    forum = f.forum()
+    doc = f.document(forum)
+    fs = upload(PDF)
+    scans.check(fs)
+    scan = scans.attach(doc, fs, by=f.member(forum, Permission.DOCUMENTS))
+    assert scan.size == len(PDF) and scan.sha256 == hashlib.sha256(PDF).hexdigest()
+
+
 def test_attaching_needs_the_documents_permission(db, store):
     forum = f.forum()
     doc = f.document(forum)
