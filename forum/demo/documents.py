@@ -161,6 +161,7 @@ class _DocumentSeeder:
         self._ceremony(docs)
         self._follow_up(docs, statuses)
         self._withdrawn_and_not_counted(docs)
+        self._scans(docs)
         for doc in docs:
             doc.search_key = search_key(doc.reference, *(t.title for t in doc.titles),
                                         *(p.organisation for p in doc.parties),
@@ -241,6 +242,22 @@ class _DocumentSeeder:
         outside.counts_in_tally = False
         outside.notes = "Signed in Tokyo before the forum's programme began: shown in the register, not in the tally."
 
+    def _scans(self, docs: list[Document]) -> None:
+        """Signed copies of the first documents (a small generated PDF each, through the real upload service);
+        the first has two versions, so that *Verify a copy* can say a file is an earlier version."""
+        from io import BytesIO
+
+        from werkzeug.datastructures import FileStorage
+
+        from forum.documents import scans
+
+        exchanged = [d for d in docs if d.exchanged_at is not None]
+        for k, d in enumerate(exchanged[:8]):
+            versions = ("scan, first page missing", "signed copy") if k == 0 else ("signed copy",)
+            for label in versions:
+                pdf = _scan_pdf(d, label)
+                scans.attach(d, FileStorage(BytesIO(pdf), filename=f"{d.reference} {label}.pdf"), by=self.organizer)
+
     def _meetings(self, docs: list[Document]) -> None:
         """Documents signed at a B2B table come from a published meeting: their two companies are the meeting's,
         and the document links to it."""
@@ -256,6 +273,31 @@ class _DocumentSeeder:
                 party.capacity = Capacity.OWN
                 party.principal_name = party.principal_position = party.poa_reference = ""
             db.session.execute(document_meetings.insert().values(document_id=d.id, meeting_id=meeting.id))
+
+
+def _scan_pdf(doc: Document, label: str) -> bytes:
+    """A one-page PDF standing in for a scanned signed copy: the number, the titles and who signed."""
+    from io import BytesIO
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    from forum.badges import render
+    from forum.documents.labels import signatory_line
+
+    render.font()
+    out = BytesIO()
+    c = Canvas(out, pagesize=A4, invariant=True)
+    c.setTitle(f"{doc.reference} ({label})")
+    y = A4[1] - 60
+    c.setFont(render.FONT, 11)
+    for line in (f"{doc.reference} · {label}", *(t.title for t in doc.titles), "",
+                 *(f"{p.organisation}: {signatory_line(p)}" for p in doc.parties)):
+        c.drawString(50, y, line[:90])
+        y -= 20
+    c.showPage()
+    c.save()
+    return out.getvalue()
 
 
 def seed(forum: Forum, organizer: User, now: datetime, contact_email: str) -> list[Document]:

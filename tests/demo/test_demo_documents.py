@@ -71,6 +71,21 @@ def test_the_demo_logins_companies_are_parties(demo):  # noqa: F811
     assert _db.session.scalar(sa.select(sa.func.count()).select_from(DocumentParty)) >= 68
 
 
+def test_signed_copies_are_stored_and_verifiable(demo):  # noqa: F811
+    from forum.documents import scans
+    from forum.documents.models import DocumentScan
+
+    main = forum(MAIN_SLUG)
+    stored = _db.session.scalars(sa.select(DocumentScan).order_by(DocumentScan.id)).all()
+    assert len(stored) >= 8 and len({s.document_id for s in stored}) == len(stored) - 1  # one with two versions
+    first = _docs(main)[0]
+    older, current = first.scans
+    with scans.open_scan(older) as fh:
+        found = scans.verify(main, fh.read())
+    assert [(m.document.reference, m.is_current) for m in found.matches] == [(first.reference, False)]
+    assert scans.scan_path(current).read_bytes().startswith(b"%PDF-")
+
+
 def demo_now():
     from forum import clock
 
