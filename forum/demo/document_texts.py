@@ -79,3 +79,44 @@ NOTES = {
                 "No answer from the partner since the spring; the chamber has written again."],
     "cancelled": ["The parties agreed to end the memorandum: the project moved to another region."],
 }
+
+
+# Kazakh and Uzbek versions for a few subjects: documents with a Kazakh or Uzbek party are signed in these too.
+LOCAL_HEADS = {
+    "kk": {"mou": "өзара түсіністік туралы меморандум", "agreement": "ынтымақтастық туралы келісім",
+           "contract": "келісімшарт", "letter_of_intent": "ниет хаты", "joint_statement": "бірлескен мәлімдеме"},
+    "uz": {"mou": "oʻzaro anglashuv memorandumi", "agreement": "hamkorlik toʻgʻrisida kelishuv",
+           "contract": "shartnoma", "letter_of_intent": "niyat xati", "joint_statement": "qoʻshma bayonot"},
+}
+LOCAL_SUBJECTS = {
+    "kk": {"energy": "Жаңартылатын энергетика саласындағы", "agriculture": "Ауыл шаруашылығы өнімдерін экспорттау туралы",
+           "environment": "Суды тазарту саласындағы", "transport": "Транскаспий бағытын дамыту туралы",
+           "mining": "Сирек жер металдарын өңдеу саласындағы", "education": "Академиялық алмасу және инженерлер даярлау туралы",
+           "it": "Кеден рәсімдерін цифрландыру туралы", "healthcare": "Медициналық жабдық жеткізу туралы",
+           "manufacturing": "Өндірісті оқшаулау туралы", "automotive": "Ауыл шаруашылығы техникасын құрастыру туралы",
+           "chemicals": "Фармацевтикалық өнім жеткізу туралы", "textiles": "Мақтаны өңдеу туралы",
+           "construction": "Энергия үнемдейтін тұрғын үй салу туралы",
+           "finance": "Шағын бизнеске арналған несие желісі туралы",
+           "tourism": "Жібек жолы туризмін дамыту туралы", "trade": "Сауда өкілдігі туралы"},
+    "uz": {"energy": "Qayta tiklanuvchi energetika sohasidagi", "textiles": "Paxtani qayta ishlash toʻgʻrisidagi",
+           "agriculture": "Qishloq xoʻjaligi mahsulotlarini eksport qilish toʻgʻrisidagi",
+           "environment": "Suvni tozalash sohasidagi", "transport": "Transkaspiy yoʻnalishini rivojlantirish toʻgʻrisidagi",
+           "tourism": "Buyuk Ipak yoʻli turizmini rivojlantirish toʻgʻrisidagi",
+           "finance": "Kichik biznes uchun kredit liniyasi toʻgʻrisidagi",
+           "mining": "Noyob yer metallarini qayta ishlash sohasidagi",
+           "manufacturing": "Ishlab chiqarishni mahalliylashtirish toʻgʻrisidagi",
+           "automotive": "Qishloq xoʻjaligi texnikasini yigʻish toʻgʻrisidagi",
+           "chemicals": "Farmatsevtika mahsulotlarini yetkazib berish toʻgʻrisidagi",
+           "construction": "Energiya tejamkor uy-joy qurish toʻgʻrisidagi",
+           "it": "Bojxona tartib-taomillarini raqamlashtirish toʻgʻrisidagi",
+           "healthcare": "Tibbiy uskunalar yetkazib berish toʻgʻrisidagi",
+           "education": "Akademik almashinuv va muhandislar tayyorlash toʻgʻrisidagi",
+           "trade": "Savdo vakolatxonasi toʻgʻrisidagi"},
+}
+
+
+def local_title(lang: str, kind: str, sector: str) -> str | None:
+    subject = LOCAL_SUBJECTS[lang].get(sector)
+    if subject is None:
+        return None
+    return f"{subject} {LOCAL_HEADS[lang][kind]}".replace("ʻ", UZ_OKINA)

@@ -3,9 +3,9 @@ ministries, agencies and chambers of commerce.
 
 Most were signed and exchanged over the past year at the forum's preparatory rounds and B2B talks, and have
 follow-ups at every stage (in progress, implemented, stalled, one cancelled; some reviews due now); the last
-three are on the run-sheet of the coming signing ceremony, not yet exchanged, so the live view has something to
-tap. A few are signed by proxy (the Uzbek branch manager who signs for his director), a few are confidential
-(counted, never listed), a few list without their value; one was withdrawn (registered twice) and keeps its
+five are on the run-sheet of the coming signing ceremony, in their order of exchange, not yet exchanged, so the
+live view has something to tap. A few are signed by proxy (the Uzbek branch manager who signs for his director),
+a few are confidential (counted, never listed), a few list without their value; one was withdrawn (registered twice) and keeps its
 number; one does not count in the tally (signed before the forum's programme began). Some B2B-table documents
 link to the B2B meetings they came from.
 
@@ -22,7 +22,7 @@ from forum.accounts.models import User
 from forum.audit import services as audit
 from forum.db import db
 from forum.demo import document_texts as texts
-from forum.documents import numbering
+from forum.documents import ceremony as ceremonies, numbering
 from forum.documents.models import (Capacity, Ceremony, Confidentiality, DocKind, Document, DocumentParty,
                                     DocumentTitle, FollowUpNote, FollowUpStatus, PartyKind, document_meetings)
 from forum.forums.models import Forum
@@ -31,7 +31,7 @@ from forum.search import search_key
 
 SEED = 2024_08
 N_DOCUMENTS = 34
-N_WAITING = 3  # on the run-sheet of the coming ceremony, not yet exchanged
+N_WAITING = 5  # on the run-sheet of the coming ceremony, not yet exchanged
 CENTRAL_ASIA = ("KZ", "UZ", "KG", "TJ", "TM")
 CURRENCIES = {"JP": "JPY", "KZ": "KZT", "UZ": "UZS", "KG": "USD", "TJ": "USD", "TM": "USD", "PH": "USD"}
 # Amounts in whole units per currency (the value is value * 10**minor digits).
@@ -91,11 +91,10 @@ class _DocumentSeeder:
         bodies_jp = [b for b in texts.PUBLIC_BODIES if b[1] == "JP"]
         bodies_ca = [b for b in texts.PUBLIC_BODIES if b[1] in CENTRAL_ASIA]
         adb = next(b for b in texts.PUBLIC_BODIES if b[1] == "PH")
-        reg = numbering.ensure_register(self.forum)
-        reg.prefix = f"CAJ-{self.forum.local(self.forum.starts_at).year}"
-        reg.languages = ["ru", "ja", "en"]
-        reg.ceremony_at = self.forum.starts_at + timedelta(hours=7)  # 16:00 on the first day
-        reg.ceremony_place = "Palace of Independence, Main Hall"
+        first_day = self.forum.local(self.forum.starts_at).date()
+        ceremonies.update_register(self.forum, f"CAJ-{first_day.year}", ["ru", "ja", "kk", "uz", "en"],
+                                 f"{first_day.isoformat()} 16:00", "Palace of Independence, Main Hall",
+                                 by=self.organizer)
         sectors = list(texts.SUBJECTS)
         statuses = list(STATUS_PLAN)
         rng.shuffle(statuses)
@@ -123,6 +122,10 @@ class _DocumentSeeder:
             authoritative = "ru" if any(p["country"] in CENTRAL_ASIA for p in parties[:1]) else rng.choice(["ru", "ja"])
             if rng.random() < 0.25:  # signed in two languages only
                 doc_titles.pop("en")
+            countries = {p["country"] for p in parties}
+            for lang, country in (("kk", "KZ"), ("uz", "UZ")):  # also in the Central Asian party's state language
+                if country in countries and (title := texts.local_title(lang, kind, sector)):
+                    doc_titles[lang] = title
             if waiting:
                 signed_on = self.forum.local(self.forum.starts_at).date()
                 exchanged_at, ceremony = None, Ceremony.MAIN_STAGE
@@ -204,11 +207,11 @@ class _DocumentSeeder:
                 d.confidentiality = Confidentiality.VALUE_WITHHELD
 
     def _ceremony(self, docs: list[Document]) -> None:
-        """The run-sheet of the coming ceremony: the three documents not yet exchanged, in order; exchanged-by
+        """The run-sheet of the coming ceremony: the five documents not yet exchanged, in order; exchanged-by
         and sides filled for the master of ceremonies."""
         waiting = [d for d in docs if d.exchanged_at is None]
-        for pos, d in enumerate(waiting, start=1):
-            d.ceremony_position = pos
+        for d in waiting:
+            ceremonies.add(d, by=self.organizer)
         if waiting:
             waiting[0].parties[0].exchanged_by_name = "Kenji Watanabe"
             waiting[0].parties[0].exchanged_by_position = "Deputy Head of Mission"
