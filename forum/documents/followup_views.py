@@ -56,7 +56,7 @@ def _back(doc: Document) -> str:
 
 def _page(doc: Document, status: int = 200, **forms):
     return render_template("documents/manage/followup.html", forum=doc.forum, doc=doc,
-                           followup=followup_context(doc, **forms)), status
+                           followup_state=followup_context(doc, **forms)), status
 
 
 @bp.get("/<int:doc_id>/follow-up")

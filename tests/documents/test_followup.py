@@ -523,3 +523,20 @@ def test_another_forums_document_is_not_found(client, db, login, post):
     assert post(f"/manage/astana/documents/{elsewhere.id}/notes", {"noted_on": "2026-11-20", "text": "x"}).status_code == 404
     assert post(f"/manage/astana/documents/{elsewhere.id}/follow-up", {"status": "cancelled"}).status_code == 404
     assert _notes(elsewhere) == [] and _db.session.get(Document, elsewhere.id).status is FollowUpStatus.SIGNED
+
+
+def test_the_partial_renders_inside_another_page_with_only_the_document_and_the_forum(app, db, login):
+    from flask import render_template_string
+    from flask_login import login_user
+
+    forum = f.forum(slug="astana")
+    org = f.member(forum, Permission.DOCUMENTS)
+    doc = f.document(forum, signed_on=SIGNED, next_review_on=date(2027, 1, 10), status=FollowUpStatus.STALLED)
+    followup.add_note(doc, SIGNED, "Әкімдікпен кездесу өтті", by=org)
+    with app.test_request_context(f"/manage/astana/documents/{doc.id}"):
+        login_user(org)
+        html = render_template_string('{% include "documents/manage/_detail_followup.html" %}', doc=doc, forum=forum)
+    assert f'action="/manage/astana/documents/{doc.id}/follow-up"' in html
+    assert f'name="next" type="hidden" value="/manage/astana/documents/{doc.id}"' in html  # back to that page
+    assert '<option selected value="stalled">' in html and 'value="2027-01-10"' in html
+    assert "Әкімдікпен кездесу өтті" in html and "organizers" in html
