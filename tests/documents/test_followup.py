@@ -17,7 +17,6 @@ from forum.db import db as _db
 from forum.documents import followup
 from forum.documents.models import DigestSent, Document, FollowUpNote, FollowUpStatus
 from forum.errors import DomainError
-from forum.forums.models import Forum
 from forum.notifications import worker
 from forum.notifications.models import OutboxMessage
 from forum.registration import states
@@ -147,7 +146,8 @@ def test_an_organizer_writes_a_note_stored_nfc_and_trimmed_with_an_audit_entry(d
     forum = f.forum()
     org = f.member(forum, Permission.DOCUMENTS)
     doc = f.document(forum, signed_on=SIGNED)
-    decomposed = unicodedata.normalize("NFD", "  Toshkent viloyati hokimligi bilan uchrashuv boʻldi. Алексей Ёлкин: «дорожная карта» ")
+    decomposed = unicodedata.normalize(
+        "NFD", "  Toshkent viloyati hokimligi bilan uchrashuv boʻldi. Алексей Ёлкин: «дорожная карта» ")
     note = followup.add_note(doc, followup.today_in(forum).isoformat(), decomposed, by=org)
     assert note.text == unicodedata.normalize("NFC", decomposed.strip()) and note.text != decomposed.strip()
     assert "boʻldi" in note.text  # the Uzbek ʻ (U+02BB) is kept
@@ -345,6 +345,15 @@ def test_no_digest_before_monday_eight_in_the_forums_zone(db):
     assert len(_digests()) == 2
 
 
+def test_a_worker_first_running_later_in_the_week_sends_that_weeks_digest_at_any_hour(db):
+    _digest_world()
+    tuesday_3am = datetime(2026, 11, 24, 3, 0, tzinfo=ALMATY)
+    assert followup.digest_week(f.forum(), tuesday_3am) == "2026-W48"
+    assert followup.send_weekly_digests(tuesday_3am.astimezone(timezone.utc)).sent == 1
+    assert followup.send_weekly_digests(MONDAY_8 + timedelta(days=7) - timedelta(seconds=1)).sent == 0  # W49, 07:59
+    assert _db.session.scalars(sa.select(DigestSent.week)).all() == ["2026-W48"]
+
+
 def test_no_digest_when_nothing_is_due(db):
     forum = f.forum()
     f.member(forum, Permission.DOCUMENTS)
@@ -426,6 +435,28 @@ def test_the_worker_commits_the_digest_and_survives_a_failure(app, db, monkeypat
 
     monkeypatch.setattr(followup, "send_weekly_digests", boom)
     assert worker.send_digests(None, MONDAY_8 + timedelta(days=7)) == MONDAY_8 + timedelta(days=7)  # logged, not raised
+
+
+def test_the_worker_loop_queues_the_digest_and_sends_it_in_the_same_round(app, db, at, monkeypatch):
+    _digest_world()
+    db.session.commit()
+    # The next Monday 08:05 in Astana (ahead of the real clock, which the outbox's column defaults still read).
+    local = clock.now().astimezone(ALMATY)
+    monday = (local + timedelta(days=7 - local.weekday())).replace(hour=8, minute=5, second=0, microsecond=0)
+    at(monday.astimezone(timezone.utc))
+
+    class Stop(Exception):
+        pass
+
+    def stop(_seconds):
+        raise Stop
+
+    monkeypatch.setattr(worker.time, "sleep", stop)
+    monkeypatch.setattr(worker.Transport, "send", lambda self, em, msg_id: None)
+    with pytest.raises(Stop):
+        worker.run_forever(batch=50)
+    db.session.rollback()
+    assert [m.status.value for m in _digests()] == ["sent"]
 
 
 def test_the_digest_command(app, db):
@@ -520,7 +551,8 @@ def test_another_forums_document_is_not_found(client, db, login, post):
     login(f.member(forum, Permission.DOCUMENTS))
     elsewhere = f.document(f.forum(slug="tashkent"), signed_on=SIGNED)
     assert client.get(f"/manage/astana/documents/{elsewhere.id}/follow-up").status_code == 404
-    assert post(f"/manage/astana/documents/{elsewhere.id}/notes", {"noted_on": "2026-11-20", "text": "x"}).status_code == 404
+    assert post(f"/manage/astana/documents/{elsewhere.id}/notes",
+                {"noted_on": "2026-11-20", "text": "x"}).status_code == 404
     assert post(f"/manage/astana/documents/{elsewhere.id}/follow-up", {"status": "cancelled"}).status_code == 404
     assert _notes(elsewhere) == [] and _db.session.get(Document, elsewhere.id).status is FollowUpStatus.SIGNED
 
