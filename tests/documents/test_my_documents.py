@@ -174,3 +174,15 @@ def test_the_pages_ask_as_many_queries_for_one_document_as_for_eight(client, db,
         url = f"/forums/{forum.slug}/my-documents" if page == "mine" else f"/manage/{forum.slug}/documents/review-due"
         counts.append(statements_for(client, url))
     assert counts[0] == counts[1]
+
+
+def test_the_signed_copy_is_linked_when_there_is_one(client, db, login, world):
+    from forum.documents.models import DocumentScan
+
+    login(world["ours"].contact_user)
+    doc = world["doc"]
+    link = f"/forums/astana/documents/{doc.public_id}/signed-copy"
+    assert link not in client.get("/forums/astana/my-documents").get_data(as_text=True)  # no scan yet
+    db.session.add(DocumentScan(document_id=doc.id, storage_name="a" * 40, filename="mou.pdf",
+                                content_type="application/pdf", size=10, sha256="0" * 64))
+    assert link in client.get("/forums/astana/my-documents").get_data(as_text=True)
