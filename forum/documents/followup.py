@@ -250,8 +250,10 @@ def _claim(forum: Forum, user: User, week: str, now: datetime) -> bool:
 def detail_endpoint() -> str:
     """The document's page for the documents team: the register's detail page when it exists, else the follow-up
     page of this module (the register's pages were built in parallel)."""
+    rules = current_app.url_map._rules_by_endpoint
     for endpoint in ("documents.detail", "documents_record.detail"):
-        if endpoint in current_app.view_functions:
+        # Only a page addressed like ours (slug and doc_id): anything else would fail to build, a 500.
+        if any(set(rule.arguments) == {"slug", "doc_id"} for rule in rules.get(endpoint, ())):
             return endpoint
     return "documents_followup.page"
 
