@@ -186,3 +186,18 @@ def test_the_signed_copy_is_linked_when_there_is_one(client, db, login, world):
     db.session.add(DocumentScan(document_id=doc.id, storage_name="a" * 40, filename="mou.pdf",
                                 content_type="application/pdf", size=10, sha256="0" * 64))
     assert link in client.get("/forums/astana/my-documents").get_data(as_text=True)
+
+
+def test_my_registrations_links_to_the_documents_of_a_party_and_only_of_a_party(client, db, login, world):
+    forum = world["forum"]
+    link = f'href="/forums/{forum.slug}/my-documents"'
+    delegate = world["ours"].delegates[0]
+    login(delegate.user)
+    assert link in client.get("/my").get_data(as_text=True)
+    outsider = _company(forum, legal_name="Oʻzbek Paxta MChJ", country="UZ").delegates[0]
+    login(outsider.user)
+    assert link not in client.get("/my").get_data(as_text=True)
+    only_secret = _company(forum, legal_name="Жасырын ЖШС", country="KZ")
+    f.document(forum, parties=[only_secret, MINISTRY], signed_on=SIGNED, confidentiality="confidential")
+    login(only_secret.delegates[0].user)
+    assert link not in client.get("/my").get_data(as_text=True)  # a confidential document is not theirs to see
