@@ -121,7 +121,10 @@ def document(app: Flask) -> dict[str, Any]:
             errors = set(op.errors) | ({401} if auth else set())
             for status in sorted(errors):
                 item["responses"][str(status)] = {"description": ERROR_TEXT[status], "content": _json(error_ref)}
-            item["security"] = [{"deviceToken": []}] if auth else []
+            # "optional" (auth.token_optional): anyone may call it, and a token shows more (OpenAPI's empty
+            # requirement is the anonymous alternative).
+            item["security"] = ([{}, {"deviceToken": []}] if auth == "optional"
+                                else [{"deviceToken": []}] if auth else [])
             paths.setdefault(openapi_path(rule.rule), {"parameters": _parameters(rule.rule), "ops": {}})["ops"][
                 method.lower()] = item
     for path, entry in paths.items():
