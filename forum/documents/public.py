@@ -113,6 +113,7 @@ class Entry:
     sectors: list[str]
     parties: list[PartyLine]
     value: str | None  # None when the parties withheld it (or there is none)
+    value_withheld: bool  # the parties asked that the value stay private (the page says so, without it)
 
 
 def _language() -> str:
@@ -141,7 +142,7 @@ def entry(doc: Document, language: str | None = None) -> Entry:
         parties=[PartyLine(organisation=p.organisation, country=choices.country_name(p.country),
                            country_code=p.country, kind=labels.party_kind_label(p.kind),
                            signatory=labels.signatory_line(p)) for p in doc.parties],
-        value=value)
+        value=value, value_withheld=not tally.value_is_public(doc))
 
 
 def has_counted_documents(forum: Forum) -> bool:

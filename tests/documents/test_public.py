@@ -179,6 +179,10 @@ def test_the_list_shows_titles_parties_signatories_and_public_values_only(client
     assert w.kz_only.reference in listed
     for spelling in ("5,000,000,000", "5 000 000 000", "5000000000", "KZT", "₸"):
         assert spelling not in listed
+    kz_row = listed[listed.index(w.kz_only.reference):]
+    assert '<td data-label="Value"><span class="text-body-secondary">Withheld at the parties' in kz_row
+    three_row = listed[listed.index(w.three.reference):listed.index(w.kz_only.reference)]
+    assert "Withheld" not in three_row  # no value given: nothing withheld
     # the confidential document's value appears nowhere
     assert "7,000,000" not in listed and "¥" not in listed and "￥" not in listed
     assert "Memorandum of understanding" in listed and "Main stage" in listed
