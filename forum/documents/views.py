@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template
 from sqlalchemy.orm import selectinload
 
-from forum.db import db
 from forum.documents.models import Document
 from forum.documents.numbering import register_of
 from forum.meetings.pages import paginate
