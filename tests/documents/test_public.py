@@ -14,6 +14,7 @@ from forum import clock
 from forum.documents import public, tally
 from forum.documents.models import DocKind
 from forum.forums.models import ForumStatus
+from forum.teams.models import Permission
 from tests import factories as f
 from tests.test_query_counts import statements_for
 
@@ -242,12 +243,16 @@ def test_the_forum_page_links_to_it_once_a_document_counts(client, db):
     assert w.one.reference not in html
 
 
-def test_a_draft_forum_has_no_documents_page(client, db):
+def test_a_draft_forum_has_no_documents_page(client, db, login):
     forum = f.forum(slug="draft-forum", status=ForumStatus.DRAFT)
     f.document(forum)
     db.session.commit()
     assert client.get("/forums/draft-forum/documents/").status_code == 404
     assert client.get("/forums/no-such-forum/documents/").status_code == 404
+    login(f.member(forum, Permission.CHECKIN))
+    assert client.get("/forums/draft-forum/documents/").status_code == 404
+    login(f.member(forum, Permission.DOCUMENTS))  # the register's team previews what the public will read
+    assert _sentence(_page(client, slug="draft-forum")) == "1 document exchanged: 1 MOU"
 
 
 def test_pages_of_the_list(client, db, app, monkeypatch):
