@@ -10,61 +10,23 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from babel.dates import format_date
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from forum import clock
 from forum.db import db
-from forum.documents import labels, money, tally
-from forum.documents.models import DocKind, Document
+from forum.documents import labels, money, public, tally
+from forum.documents.models import Document
 from forum.forums.models import Forum
-from forum.registration.choices import SECTORS, country_name, language_name
+from forum.registration.choices import country_name, language_name
 from forum.templating import _fmt_loc, local_date
 
 
-def kind_count(kind: DocKind, n: int) -> str:
-    """"21 MOUs", "1 agreement": a count of one type, for the tally's sentence."""
-    k = DocKind(kind)
-    if k is DocKind.MOU:
-        return ngettext("%(num)d MOU", "%(num)d MOUs", n)
-    if k is DocKind.AGREEMENT:
-        return ngettext("%(num)d agreement", "%(num)d agreements", n)
-    if k is DocKind.CONTRACT:
-        return ngettext("%(num)d contract", "%(num)d contracts", n)
-    if k is DocKind.LETTER_OF_INTENT:
-        return ngettext("%(num)d letter of intent", "%(num)d letters of intent", n)
-    if k is DocKind.JOINT_STATEMENT:
-        return ngettext("%(num)d joint statement", "%(num)d joint statements", n)
-    return ngettext("%(num)d other document", "%(num)d other documents", n)
-
-
-def tally_sentence(summary: tally.Summary) -> str:
-    """"34 documents exchanged: 21 MOUs, 9 agreements, 4 letters of intent."."""
-    head = ngettext("%(num)d document exchanged", "%(num)d documents exchanged", summary.total)
-    if not summary.by_kind:
-        return head + "."
-    return _("%(total)s: %(kinds)s.", total=head, kinds=", ".join(kind_count(k, n) for k, n in summary.by_kind))
-
-
-def pair_label(pair: tuple[str, str]) -> str:
-    return f"{country_name(pair[0])} – {country_name(pair[1])}"
-
-
-def sector_label(key: str) -> str:
-    return str(SECTORS.get(key, key))
-
-
-def counting_rules() -> list[str]:
-    """The rules, stated so the figures can be reconciled with press reports."""
-    return [
-        _("A document counts when it was exchanged, the organizers count it in the public tally, and it has not "
-          "been withdrawn. A withdrawn document leaves the count and keeps its register number."),
-        _("Confidential documents are counted but not listed."),
-        _("Where a party asked for it, a document is listed without its value."),
-        _("A country pair is two different countries among a document's parties: a document with parties from "
-          "three countries counts once for each of its three pairs. A document in two sectors counts once in "
-          "each; these breakdowns therefore add up to more than the total."),
-    ]
+# The tally's words (the sentence, country pairs, sectors, the counting rules) are the public page's: one wording
+# on the page, the live view and this report, so their figures read the same.
+tally_sentence = public.sentence
+pair_label = public.pair_names
+sector_label = public.sector_label
+counting_rules = public.counting_rules
 
 
 @dataclass(frozen=True)

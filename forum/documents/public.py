@@ -76,6 +76,28 @@ def pair_names(codes: tuple[str, str]) -> str:
     return " – ".join(choices.country_name(c) for c in codes)
 
 
+def sector_label(key: str) -> str:
+    return str(choices.SECTORS.get(key, key))
+
+
+def counting_rules() -> list[str]:
+    """How the documents are counted, stated on the public page and in the outcome report so that a figure in a
+    press report can be reconciled with them."""
+    return [
+        _("A document counts when it was exchanged at the forum, the organizers marked it to count, and it has not "
+          "been withdrawn."),
+        _("Confidential documents are counted but not listed: the parties asked that their titles and parties stay "
+          "private."),
+        _("Where the parties asked, a document is listed without its value."),
+        _("A withdrawn document keeps its number in the register and leaves the count: numbers can therefore be "
+          "missing from the list."),
+        _("A document with parties from three countries counts once for each of its country pairs, and once for "
+          "each of its sectors: the tables by country pair and by sector can add up to more than the total."),
+        _("So a figure in a press report can be reconciled with this page: the total above is every counted "
+          "document, listed or not."),
+    ]
+
+
 def public_tally(forum: Forum) -> Tally:
     s = tally.summary(forum.id)
     return Tally(summary=s, sentence=sentence(s),

@@ -24,4 +24,4 @@ def tally(slug: str):
         abort(404)
     page = paginate(public.listed_query(forum))
     return render_template("documents/public.html", forum=forum, tally=public.public_tally(forum), page=page,
-                           entries=[public.entry(d) for d in page.items])
+                           entries=[public.entry(d) for d in page.items], counting_rules=public.counting_rules())

@@ -148,7 +148,7 @@ def test_the_outcome_report_lists_public_documents_in_every_script_and_counts_th
     r = client.get(f"/manage/{forum.slug}/documents/report.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     text = flat(text_of(r.data))
-    assert "4 documents exchanged: 2 MOUs, 1 agreement, 1 contract." in text  # the confidential one counts
+    assert "4 documents exchanged: 2 MOUs, 1 agreement, 1 contract" in text  # the confidential one counts
     assert secret.reference not in text and "Strictly confidential" not in text
     assert not_yet.reference not in text and "Not exchanged yet" not in text
     for doc in (listed, withheld, valued):
@@ -161,7 +161,7 @@ def test_the_outcome_report_lists_public_documents_in_every_script_and_counts_th
     assert "$1,234.56" in text
     assert "Japan – Kazakhstan" in text and "Japan – Uzbekistan" in text and "Kazakhstan – Uzbekistan" in text
     assert "Energy, oil and gas" in text and "Mining and metals" in text
-    assert "Confidential documents are counted but not listed." in text
+    assert "Confidential documents are counted but not listed" in text
     assert "Report of" in text
     assert_font_embedded(r.data)
 
@@ -170,7 +170,7 @@ def test_the_report_with_nothing_exchanged_says_so(forum):
     from forum.documents import outcome
 
     text = flat(text_of(pdf.outcome_report(outcome.report(forum))))
-    assert "0 documents exchanged." in text and "No documents are listed yet." in text
+    assert "No documents have been exchanged at this forum yet." in text and "No documents are listed yet." in text
 
 
 def test_the_pdfs_are_for_the_documents_team_only(client, forum, login):
