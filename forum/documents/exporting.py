@@ -54,7 +54,7 @@ def title_languages(forum: Forum, f: queries.Filters) -> list[str]:
     from forum.documents.numbering import register_of
 
     found = set(db.session.scalars(
-        sa.select(sa.distinct(DocumentTitle.language)).join(Document, Document.id == DocumentTitle.document_id)
+        sa.select(DocumentTitle.language).distinct().join(Document, Document.id == DocumentTitle.document_id)
         .where(*queries.conditions(forum, f))))
     reg = register_of(forum)
     first = [lang for lang in (reg.languages if reg else []) if lang in found]
