@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forum.db import db, writes
-from forum.documents import exporting, queries, tally
+from forum.documents import exporting, labels, queries, tally
 from forum.documents.models import Ceremony, Confidentiality, DocKind, FollowUpStatus
 from forum.documents.numbering import register_of
 from forum.meetings.pages import paginate
@@ -27,6 +27,21 @@ def field_label(name: str) -> str:
         "ceremony_position": _("Place in the ceremony"), "notes": _("Remarks"), "meetings": _("B2B meetings"),
     }
     return labels.get(name, name.replace("_", " "))
+
+
+def change_value(name: str, value) -> str:
+    """An old or new value in a history entry, in words where it is a code: "mou" -> "Memorandum of
+    understanding", ["energy"] -> "Energy, oil and gas", True -> "Yes"."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(change_value(name, v) for v in value)
+    words = {"kind": labels.kind_label, "ceremony": labels.ceremony_label, "status": labels.status_label,
+             "confidentiality": labels.confidentiality_label, "sectors": lambda v: str(choices.SECTORS.get(v, v)),
+             "country": choices.country_name, "authoritative_language": choices.language_name}.get(name)
+    return words(value) if words and isinstance(value, str) else str(value)
 
 
 def action_label(action: str) -> str:
@@ -67,7 +82,7 @@ def detail(slug: str, doc_id: int):
     return render_template("documents/manage/detail.html", forum=forum, doc=doc, meetings=queries.meetings_of(doc),
                            history=queries.history(doc), counts=tally.counts(doc),
                            why_not=queries.why_not_counted(doc), value_public=tally.value_is_public(doc),
-                           field_label=field_label, doc_action_label=action_label,
+                           field_label=field_label, change_value=change_value, doc_action_label=action_label,
                            today=queries.forum_today(forum))
 
 

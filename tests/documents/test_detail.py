@@ -19,7 +19,7 @@ from forum.meetings import grid
 from forum.meetings.models import Meeting, MeetingTable
 from forum.teams.models import Permission
 from tests import factories as f
-from tests.documents.helpers import JP, KZ, keyed, withdraw
+from tests.documents.helpers import keyed, withdraw
 from tests.meetings.test_grid import _input
 
 PROXY = dict(organisation="Oʻzbekiston filiali, Aoba Trading", country="UZ", kind="private_company",
@@ -206,3 +206,43 @@ def test_the_other_parts_partials_are_included_with_the_document_and_the_forum(a
         app.jinja_env.cache.clear()
     for name in ("actions", "scans", "followup", "ceremony"):
         assert f"<p id='partial-{name}'>{name}:{page['doc'].reference}:central-asia-japan</p>" in html
+
+
+def test_history_values_are_written_in_words(client, login, page):
+    doc, org, forum = page["doc"], page["org"], page["forum"]
+    _entry((2026, 5, 1, 3, 0), subject_type="document", subject_id=doc.id, action="status_changed", actor=org,
+           forum_id=forum.id, from_state="signed", to_state="in_progress",
+           changes={"kind": ["mou", "agreement"], "counts_in_tally": [True, False],
+                    "sectors": [["energy"], ["energy", "it"]], "expected_jobs": [None, 120]})
+    history = _section(_get(client, login, page), "h-history")
+    last = history.split('class="list-group-item small history-entry"')[-1]
+    assert "1 May 2026, 08:00 (Astana, UTC+05:00)" in last
+    assert "Follow-up status changed" in last and '<span class="states">Signed → In progress</span>' in last
+    assert "Type: <del>Memorandum of understanding</del> → <ins>Agreement</ins>" in last
+    assert "Counts in the tally: <del>Yes</del> → <ins>No</ins>" in last
+    assert ("Sectors: <del>Energy, oil and gas</del> → <ins>Energy, oil and gas, IT and telecommunications</ins>"
+            in last)
+    assert "Expected jobs: <del>—</del> → <ins>120</ins>" in last
+
+
+def test_the_page_does_not_grow_with_parties_entries_and_meetings(client, login, db):
+    from tests.test_query_counts import statements_for
+
+    counts = []
+    for n in (1, 12):
+        forum = f.forum()
+        org = f.organizer()
+        parties = [f.company(forum, 1) for _ in range(n)] + [PROXY]
+        doc = f.document(forum, parties=parties)
+        for i in range(n):
+            audit.record(subject_type="document", subject_id=doc.id, action="updated", actor=f.organizer(),
+                         forum_id=forum.id, changes={"place": [str(i), str(i + 1)]})
+            scan = DocumentScan(document_id=doc.id, storage_name=f"s{forum.id}-{i}", filename="x.pdf",
+                                content_type="application/pdf", size=1, sha256="c" * 64)
+            _db.session.add(scan)
+            _db.session.flush()
+            audit.record(subject_type="document_scan", subject_id=scan.id, action="scan_uploaded",
+                         actor=f.organizer(), forum_id=forum.id)
+        login(org)
+        counts.append(statements_for(client, f"/manage/{forum.slug}/documents/{doc.id}"))
+    assert counts[0] == counts[1], f"{counts[0]} statements with 1, {counts[1]} with 12"
