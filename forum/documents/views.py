@@ -29,7 +29,7 @@ def field_label(name: str) -> str:
         "next_review_on": _("Next review"), "exchanged_at": _("Exchanged at"),
         "ceremony_position": _("Place in the ceremony"), "notes": _("Remarks"), "meetings": _("B2B meetings"),
         "position": _("Place in the ceremony"), "from_position": _("From place"), "to_position": _("To place"),
-        "version": _("Version"), "sha256": _("SHA-256"), "size": _("Size in bytes"), "filename": _("File"),
+        "reference": _("Number"), "version": _("Version"), "sha256": _("SHA-256"), "size": _("Size in bytes"), "filename": _("File"),
         "content_type": _("Type of file"), "reason": _("Reason"), "text": _("Note"), "noted_on": _("Date"),
     }
     return labels.get(name, name.replace("_", " "))
