@@ -19,7 +19,8 @@ from forum.accounts.models import User
 from forum.audit import services as audit
 from forum.db import db
 from forum.documents import labels, money, queries, tally
-from forum.documents.models import Ceremony, Confidentiality, DocKind, Document, DocumentTitle, FollowUpStatus, PartyKind
+from forum.documents.models import (Ceremony, Confidentiality, DocKind, Document, DocumentTitle, FollowUpStatus,
+                                    PartyKind)
 from forum.forums.models import Forum
 from forum.registration import choices
 from forum.review import exports

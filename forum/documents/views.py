@@ -19,8 +19,10 @@ from forum.templating import local_datetime_zoned
 
 bp = Blueprint("documents", __name__, url_prefix="/manage/<slug>/documents")
 
+
 def field_label(name: str) -> str:
-    labels = {
+    """A field or detail named in a history entry (the other parts' audit entries use the model's names)."""
+    names = {
         "kind": _("Type"), "titles": _("Titles"), "authoritative_language": _("Authoritative language"),
         "signed_on": _("Date"), "place": _("Place"), "ceremony": _("Ceremony"), "sectors": _("Sectors"),
         "value_minor": _("Value"), "value": _("Value"), "currency": _("Currency"),
@@ -29,10 +31,11 @@ def field_label(name: str) -> str:
         "next_review_on": _("Next review"), "exchanged_at": _("Exchanged at"),
         "ceremony_position": _("Place in the ceremony"), "notes": _("Remarks"), "meetings": _("B2B meetings"),
         "position": _("Place in the ceremony"), "from_position": _("From place"), "to_position": _("To place"),
-        "reference": _("Number"), "version": _("Version"), "sha256": _("SHA-256"), "size": _("Size in bytes"), "filename": _("File"),
-        "content_type": _("Type of file"), "reason": _("Reason"), "text": _("Note"), "noted_on": _("Date"),
+        "reference": _("Number"), "version": _("Version"), "sha256": _("SHA-256"), "size": _("Size in bytes"),
+        "filename": _("File"), "content_type": _("Type of file"), "reason": _("Reason"), "text": _("Note"),
+        "noted_on": _("Date"),
     }
-    return labels.get(name, name.replace("_", " "))
+    return names.get(name, name.replace("_", " "))
 
 
 def change_value(name: str, value, forum=None) -> str:
@@ -80,7 +83,8 @@ def action_label(action: str) -> str:
         "withdrawn": _("Withdrawn"), "exchanged": _("Marked as exchanged"), "unexchanged": _("Exchange undone"),
         "scan_added": _("Signed copy uploaded"), "scan_uploaded": _("Signed copy uploaded"),
         "uploaded": _("Signed copy uploaded"),
-        "ceremony_added": _("Added to the ceremony's order"), "ceremony_removed": _("Taken out of the ceremony's order"),
+        "ceremony_added": _("Added to the ceremony's order"),
+        "ceremony_removed": _("Taken out of the ceremony's order"),
         "ceremony_moved": _("Moved in the ceremony's order"), "exchange_undone": _("Exchange undone"),
         "scan_downloaded": _("Signed copy downloaded"), "downloaded": _("Signed copy downloaded"),
         "note_added": _("Follow-up note added"), "noted": _("Follow-up note added"),
