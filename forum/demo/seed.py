@@ -76,6 +76,8 @@ LOGINS = (
 # The staff's scanning device (issue 8): published like the passwords, so that `make run` prints it every time.
 DEMO_DEVICE_TOKEN = "fdt_demo-gate-1-central-asia-japan-staff-device-token"
 DEMO_DEVICE_LABEL = "Gate 1 (demo device)"
+# The documents register's full view in the API (issue 10): a token of the organizer for the same forum.
+DEMO_REGISTER_TOKEN = "fdt_demo-register-central-asia-japan-organizer-api-token"
 
 # What each login may do, printed beside it.
 LOGIN_NOTES = {
@@ -152,7 +154,9 @@ def demo_logins() -> str:
 
 def _device_token_line() -> str:
     return (f"Demo device token of staff@example.org for {MAIN_SLUG} (API: Authorization: Bearer <token>):\n"
-            f"  {DEMO_DEVICE_TOKEN}")
+            f"  {DEMO_DEVICE_TOKEN}\n"
+            f"Demo token of organizer@example.org for {MAIN_SLUG}'s documents register (the API's full view):\n"
+            f"  {DEMO_REGISTER_TOKEN}")
 
 
 def _decide(reg: Registration, to: RegState, organizer: User, reason: str = "") -> None:
@@ -589,8 +593,12 @@ class _Seeder:
         (forum.demo.documents, with its own seeded random generator)."""
         from forum.demo import documents
 
+        from forum.api import tokens as device_tokens
+
         contact = next(login for login in LOGINS if login.kind == CONTACT)
         documents.seed(main, organizer, self.now, contact.email)
+        device_tokens.create(organizer, label="Documents register (demo)", forum=main, by=organizer,
+                             known_secret=DEMO_REGISTER_TOKEN)
 
     # --- what `forum demo` prints -----------------------------------------------------------------
 

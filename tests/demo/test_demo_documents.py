@@ -86,6 +86,21 @@ def test_signed_copies_are_stored_and_verifiable(demo):  # noqa: F811
     assert scans.scan_path(current).read_bytes().startswith(b"%PDF-")
 
 
+def test_the_api_answers_the_public_and_with_the_printed_token_the_whole_register(app, demo):  # noqa: F811
+    from forum.demo.seed import DEMO_REGISTER_TOKEN, demo_logins
+
+    assert DEMO_REGISTER_TOKEN in demo_logins()
+    main = forum(MAIN_SLUG)
+    client = app.test_client()
+    public = client.get(f"/api/v1/forums/{MAIN_SLUG}/documents?per_page=200").get_json()
+    full = client.get(f"/api/v1/forums/{MAIN_SLUG}/documents?per_page=200",
+                      headers={"Authorization": f"Bearer {DEMO_REGISTER_TOKEN}"}).get_json()
+    assert public["tally"]["total"] == tally.summary(main.id).total
+    assert len(full["documents"]) == 34 > len(public["documents"])
+    assert all(d["confidentiality"] != "confidential" for d in public["documents"])
+    assert sum(d["confidentiality"] == "confidential" for d in full["documents"]) == 3
+
+
 def demo_now():
     from forum import clock
 
