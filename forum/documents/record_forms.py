@@ -19,7 +19,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, Radi
 from wtforms.validators import Optional
 
 from forum.documents import labels, money, records
-from forum.documents.models import Capacity, Ceremony, Confidentiality, DocKind, PartyKind
+from forum.documents.models import Capacity, Ceremony, Confidentiality, DocKind
 from forum.forms_util import CheckboxesField
 from forum.registration import choices
 
@@ -61,7 +61,8 @@ class PartyForm(_Plain):
     def offer(self, companies: list[tuple[str, str]]) -> None:
         self.company.choices = [("", str(_l("— not a registered company —")))] + companies
         self.country.choices = choices.country_choices()
-        self.kind.choices = [(k.value, str(label)) for k, label in labels.PARTY_KINDS.items()]
+        self.kind.choices = [("", str(_l("Choose…")))] + [(k.value, str(label))
+                                                            for k, label in labels.PARTY_KINDS.items()]
         self.capacity.choices = [(k.value, str(label)) for k, label in labels.CAPACITIES.items()]
         self.side.choices = [("left", str(_l("Left"))), ("right", str(_l("Right")))]
 

@@ -3,6 +3,7 @@ confirmation, errors that keep what was typed, "Add a party" without JavaScript,
 script and by badge, and permissions."""
 from __future__ import annotations
 
+import io
 import re
 from html import unescape
 
@@ -67,7 +68,9 @@ def test_the_form_offers_a_title_per_event_language_and_two_parties(client, db, 
 
 def test_an_mou_with_a_proxy_signatory_is_recorded_and_exchanged(client, db, login, post):
     forum, user = _team(db, login)
-    r = post(f"/manage/{forum.slug}/documents/new", form_data())
+    # The scan goes with the form (multipart); the scans service, not this form, stores signed copies.
+    r = post(f"/manage/{forum.slug}/documents/new", form_data(scan=(io.BytesIO(b"%PDF-1.4 scan"), "mou.pdf")),
+             content_type="multipart/form-data")
     assert r.status_code == 302
     [doc] = _docs(db)
     assert r.headers["Location"].endswith(f"/manage/{forum.slug}/documents/")  # documents.index until a detail page
@@ -271,3 +274,24 @@ def test_another_forums_document_is_not_found(client, db, login, post):
     assert client.get(f"/manage/{forum.slug}/documents/{theirs.id}/edit").status_code == 404
     assert post(f"/manage/{forum.slug}/documents/{theirs.id}/withdraw", {"reason": "x"}).status_code == 404
     assert _docs(db)[0].withdrawn_at is None
+
+
+def test_the_meetings_between_the_parties_delegates_are_offered_and_linked(client, db, login, post):
+    from tests.documents.test_records import _meeting
+
+    forum, _ = _team(db, login)
+    meeting, a, b = _meeting(forum)
+    elsewhere, _c, _d = _meeting(forum, table=2)  # between two other companies
+    doc = f.document(forum, parties=[a.company, b.company])
+    url = f"/manage/{forum.slug}/documents/{doc.id}/edit"
+    html = client.get(url).get_data(as_text=True)
+    assert f'value="{meeting.public_id}"' in html and f'value="{elsewhere.public_id}"' not in html
+    data = form_data(**{"parties-0-company": a.company.public_id, "parties-1-company": b.company.public_id,
+                        "parties-0-capacity": "own", "meetings": [meeting.public_id]})
+    assert post(url, data).status_code == 302
+    from forum.documents.records import meeting_ids_of
+
+    [doc] = _docs(db)
+    assert meeting_ids_of(doc) == [meeting.id]
+    assert [(p.company_id, p.organisation) for p in doc.parties] == [(a.company_id, a.company.legal_name),
+                                                                     (b.company_id, b.company.legal_name)]

@@ -3,12 +3,11 @@ the field it shows next to, and that nothing was saved after a refusal."""
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from forum import clock
 from forum.audit.models import AuditEntry
 from forum.documents import records, tally
 from forum.documents.models import Capacity, Document, DocumentParty, DocumentRegister, DocumentTitle, document_meetings
@@ -263,14 +262,14 @@ def test_every_problem_is_named_at_once(db):
 # --- B2B meetings ------------------------------------------------------------------------------------------
 
 
-def _meeting(forum):
+def _meeting(forum, table: int = 1):
     from forum.meetings.models import Meeting, MeetingSlot
 
     a = f.participant(forum, full_name="青葉 太郎")
     b = f.participant(forum, full_name="Әлихан Сәрсенов", country="KZ")
     req = f.meeting_request(a, b, accept=True)
     sess = f.session(forum)
-    table = f.table(forum, 1)
+    table = f.table(forum, table)
     slot = db_first(MeetingSlot, sess.id)
     m = Meeting(forum_id=forum.id, request_id=req.id, a_id=a.id, b_id=b.id, slot_id=slot.id, table_id=table.id)
     from forum.db import db
