@@ -239,6 +239,8 @@ def test_a_scanned_badge_gives_its_delegate_of_this_forum_only(client, db, login
     assert status == 200 and body["found"] and body["signatory"]["full_name"] == "Әлихан Сәрсенов"
     assert body["signatory"]["public_id"] == badge.registration.public_id
     assert look(badge.token.lower())[1]["signatory"]["position"] == "Төраға"
+    page = client.get(url, query_string={"code": badge.token}).get_data(as_text=True)
+    assert "Әлихан Сәрсенов" in page and badge.registration.public_id in page
     status, body = look(other.token)
     assert status == 404 and not body["found"] and body["message"] == "This is not a badge of this forum."
     status, body = look("garbage")
@@ -249,6 +251,8 @@ def test_a_scanned_badge_gives_its_delegate_of_this_forum_only(client, db, login
     assert status == 409 and not body["found"] and "revoked" in body["message"]
     status, body = look("")
     assert status == 200 and not body["found"]
+    page = client.get(url, query_string={"code": other.token})  # the page without JavaScript
+    assert page.status_code == 404 and "This is not a badge of this forum." in page.get_data(as_text=True)
 
 
 # --- permissions beyond the matrix -------------------------------------------------------------------------

@@ -70,6 +70,18 @@
     var q = box.querySelector("[data-picker-query]");
     var badge = box.querySelector("[data-picker-badge]");
     var timer = null;
+    // A name typed by hand after a pick is someone else: the link to the picked delegate goes.
+    var nameInput = input(i, "signatory_name");
+    if (nameInput) {
+      nameInput.addEventListener("input", function () {
+        var reg = input(i, "signatory_registration");
+        if (reg && reg.value) {
+          reg.value = "";
+          var linked = box.querySelector("[data-picker-linked]");
+          if (linked) { linked.textContent = ""; }
+        }
+      });
+    }
     if (q) {
       q.addEventListener("input", function () {
         clearTimeout(timer);
