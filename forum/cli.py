@@ -136,6 +136,9 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(schedule_group)
     app.cli.add_command(b2b_group)
+    from forum.documents.cli import documents_group
+
+    app.cli.add_command(documents_group)
     from forum.meetings.schedule_cli import b2b_schedule_command
 
     app.cli.add_command(b2b_schedule_command)

@@ -86,6 +86,12 @@ class Defaults:
     B2B_SOLVE_SECONDS = 20
     # No form here needs more than a few kilobytes (ten delegates); larger bodies get the 413 page.
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Scanned signed copies of documents (issue 10): the largest file taken (FORUM_DOCUMENT_SCAN_MAX_BYTES), and
+    # where they are kept: outside the web root, never under forum/static (FORUM_DOCUMENTS_DIR; empty: the
+    # instance folder's documents/). Their upload routes take this much plus the form around it; every other
+    # route keeps MAX_CONTENT_LENGTH.
+    DOCUMENT_SCAN_MAX_BYTES = 20 * 1024 * 1024
+    DOCUMENTS_DIR = ""
     # Static files (Bootstrap, our CSS) are cached an hour: fewer round trips on a venue network.
     SEND_FILE_MAX_AGE_DEFAULT = 3600
 

@@ -33,6 +33,7 @@ def app(tmp_path_factory):
         "MAIL_FOLDER": str(tmp / "mail"),
         "BASE_URL": "http://forum.test",
         "SQLITE_BUSY_TIMEOUT": 30,
+        "DOCUMENTS_DIR": str(tmp / "documents"),  # signed copies: never the repository's instance folder
     })
     with app.app_context():
         from flask_migrate import upgrade

@@ -40,6 +40,8 @@ def test_the_nginx_sample_keeps_slow_clients_away_from_gunicorn():
     for timeout in ("client_header_timeout", "client_body_timeout", "send_timeout"):
         assert any(x.startswith(timeout + " ") for x in d), timeout
     assert "client_max_body_size 1m" in d  # the app's MAX_CONTENT_LENGTH: 1 MiB
+    # Only the scan uploads take more: the app's DOCUMENT_SCAN_MAX_BYTES (20 MiB) plus the form.
+    assert "client_max_body_size 21m" in d
     assert "server 127.0.0.1:8000 fail_timeout=0" in d  # gunicorn on loopback only
     assert "return 301 https://$host$request_uri" in d  # plain HTTP only redirects
 
@@ -86,3 +88,19 @@ def test_gunicorn_and_nginx_wait_longer_than_the_longest_scheduler_run_from_the_
     assert read, "nginx must set proxy_read_timeout"
     nginx = int(read[0].split()[1].rstrip("s"))
     assert gunicorn > MAX_SECONDS + 10 and nginx > MAX_SECONDS + 10
+
+
+def test_the_larger_body_limit_covers_exactly_the_scan_upload_routes(app):
+    """The nginx location with 21m matches the two routes that take a scan, and no other route of the app."""
+    m = re.search(r"location ~ (\S+) \{\s*client_max_body_size 21m;", NGINX.read_text())
+    assert m is not None
+    pattern = re.compile(m.group(1))
+    with app.test_request_context():
+        from flask import url_for
+
+        assert pattern.match(url_for("documents_scans.upload", slug="central-asia-japan", doc_id=17))
+        assert pattern.match(url_for("documents_scans.verify", slug="central-asia-japan"))
+    others = [r.rule for r in app.url_map.iter_rules()
+              if r.endpoint not in ("documents_scans.upload", "documents_scans.verify", "documents_scans.scans")
+              and "POST" in r.methods and pattern.match(r.rule.replace("<slug>", "x").replace("<int:doc_id>", "1"))]
+    assert others == []

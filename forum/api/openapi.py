@@ -18,8 +18,10 @@ from forum.api import schemas
 API_ROOT = "/api/v1"
 TITLE = "forum API for scanning devices"
 DESCRIPTION = (
-    "Check delegates in at the door from a scanning device, and download what an offline scanner needs. "
-    "Every call but `ping` and this document needs a device token, made by an organizer on the forum's "
+    "Check delegates in at the door from a scanning device, download what an offline scanner needs, and read "
+    "a forum's register of documents exchanged. Every call but `ping`, this document and the documents register "
+    "(public without a token, complete with a documents team member's token) needs a device token, made by an "
+    "organizer on the forum's "
     "Devices page or with `forum api-token create`, sent as `Authorization: Bearer <token>`. A token acts "
     "with its user's permissions on each forum (check-in needs the check-in permission of that forum) and "
     "may be limited to one forum. No cookies, no CSRF token. Errors are JSON: "
@@ -27,7 +29,7 @@ DESCRIPTION = (
 )
 ERROR_TEXT = {
     400: "The body is not valid JSON, or a field is missing, of the wrong type or invalid (`field` names it).",
-    401: "No device token, or one that is unknown, revoked, or whose account is disabled.",
+    401: "No device token (where one is required), or one that is unknown, revoked, or whose account is disabled.",
     403: "The token's user lacks the permission on this forum, or the token is limited to another forum.",
     404: "No forum at this address.",
     413: "The body is too large.",
@@ -121,7 +123,10 @@ def document(app: Flask) -> dict[str, Any]:
             errors = set(op.errors) | ({401} if auth else set())
             for status in sorted(errors):
                 item["responses"][str(status)] = {"description": ERROR_TEXT[status], "content": _json(error_ref)}
-            item["security"] = [{"deviceToken": []}] if auth else []
+            # "optional" (auth.token_optional): anyone may call it, and a token shows more (OpenAPI's empty
+            # requirement is the anonymous alternative).
+            item["security"] = ([{}, {"deviceToken": []}] if auth == "optional"
+                                else [{"deviceToken": []}] if auth else [])
             paths.setdefault(openapi_path(rule.rule), {"parameters": _parameters(rule.rule), "ops": {}})["ops"][
                 method.lower()] = item
     for path, entry in paths.items():

@@ -51,6 +51,7 @@ class NewToken:
 class Listed:
     token: ApiToken
     can_scan: bool  # whether its user may check in on the forum of the list right now
+    reads_documents: bool = False  # whether it may read the forum's whole documents register through the API
 
 
 def digest(secret: str) -> str:
@@ -93,11 +94,14 @@ def create(user: User, *, label: str, forum: Forum | None, by: User | None, now:
     if not user.active:
         raise InvalidInput(_("This account is disabled: its tokens would not work."), code="user_disabled",
                            field="user")
-    if not (permissions.has_permission(user, forum, Permission.CHECKIN) if forum is not None
+    # A forum's token serves the door (check-in) or the documents register's API (the documents permission);
+    # a token for every forum is for check-in only.
+    if not ((permissions.has_permission(user, forum, Permission.CHECKIN)
+             or permissions.has_permission(user, forum, Permission.DOCUMENTS)) if forum is not None
             else may_scan_somewhere(user)):
-        raise InvalidInput(_("%(name)s may not check delegates in here: give them the check-in permission on the "
-                             "forum's team first.", name=user.display_name), code="no_checkin_permission",
-                           field="user")
+        raise InvalidInput(_("%(name)s may not use a device token here: give them the check-in or the documents "
+                             "permission on the forum's team first.", name=user.display_name),
+                           code="no_checkin_permission", field="user")
     secret = SCHEME + secrets.token_urlsafe(SECRET_BYTES)
     if known_secret is not None:
         if not known_secret.startswith(SCHEME) or len(known_secret) < len(secret) or not known_secret.isascii():
@@ -173,7 +177,8 @@ def _reaches(forum: Forum):
     in there (administrators everywhere)."""
     member = sa.and_(TeamMember.forum_id == forum.id, TeamMember.user_id == ApiToken.user_id)
     scans = sa.or_(User.is_admin, TeamMember.checkin, TeamMember.manage)
-    stmt = (sa.select(ApiToken, sa.and_(User.active, scans).label("can_scan"))
+    documents = sa.and_(User.active, sa.or_(User.is_admin, TeamMember.documents, TeamMember.manage))
+    stmt = (sa.select(ApiToken, sa.and_(User.active, scans).label("can_scan"), documents.label("reads_documents"))
             .join(User, User.id == ApiToken.user_id).outerjoin(TeamMember, member)
             .where(sa.or_(ApiToken.forum_id == forum.id, sa.and_(ApiToken.forum_id.is_(None), scans))))
     return stmt
@@ -184,7 +189,8 @@ def for_forum(forum: Forum) -> list[Listed]:
     stmt = (_reaches(forum).options(joinedload(ApiToken.user), joinedload(ApiToken.created_by),
                                     joinedload(ApiToken.revoked_by))
             .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc()))
-    return [Listed(token=t, can_scan=bool(can)) for t, can in db.session.execute(stmt).all()]
+    return [Listed(token=t, can_scan=bool(can), reads_documents=bool(docs))
+            for t, can, docs in db.session.execute(stmt).all()]
 
 
 def on_forum(forum: Forum, token_id: int) -> ApiToken:
@@ -196,10 +202,12 @@ def on_forum(forum: Forum, token_id: int) -> ApiToken:
 
 
 def scanning_members(forum: Forum) -> list[User]:
-    """Who may get a token in the forum's web UI: active team members holding the check-in permission."""
+    """Who may get a token in the forum's web UI: active team members holding the check-in or the documents
+    permission (manage includes both)."""
     return list(db.session.scalars(
         sa.select(User).join(TeamMember, TeamMember.user_id == User.id)
-        .where(TeamMember.forum_id == forum.id, User.active, sa.or_(TeamMember.checkin, TeamMember.manage))
+        .where(TeamMember.forum_id == forum.id, User.active,
+               sa.or_(TeamMember.checkin, TeamMember.documents, TeamMember.manage))
         .order_by(User.display_name, User.id)))
 
 

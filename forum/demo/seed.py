@@ -76,6 +76,8 @@ LOGINS = (
 # The staff's scanning device (issue 8): published like the passwords, so that `make run` prints it every time.
 DEMO_DEVICE_TOKEN = "fdt_demo-gate-1-central-asia-japan-staff-device-token"
 DEMO_DEVICE_LABEL = "Gate 1 (demo device)"
+# The documents register's full view in the API (issue 10): a token of the organizer for the same forum.
+DEMO_REGISTER_TOKEN = "fdt_demo-register-central-asia-japan-organizer-api-token"
 
 # What each login may do, printed beside it.
 LOGIN_NOTES = {
@@ -126,6 +128,21 @@ def b2b_summary(forum: Forum) -> str:
     return f"  {forum.slug} B2B: {sum(by_state.values())} meeting requests ({states}); {published}"
 
 
+def documents_summary(forum: Forum) -> str:
+    """One line on the forum's register of documents (issue 10): how many, what the public tally says, and the
+    coming ceremony's run-sheet."""
+    from forum.documents import tally
+    from forum.documents.models import Document
+
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(Document.forum_id == forum.id))
+    waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(
+        Document.forum_id == forum.id, Document.ceremony_position.is_not(None), Document.exchanged_at.is_(None)))
+    s = tally.summary(forum.id)
+    kinds = ", ".join(f"{n} {kind.value}" for kind, n in s.by_kind)
+    return (f"  {forum.slug} documents: {total} in the register; public tally {s.total} ({kinds}); "
+            f"{waiting} waiting on the ceremony's run-sheet")
+
+
 def demo_logins() -> str:
     """The demo's sign-ins, for `make run` to print every time (unless someone changed them)."""
     lines = ["Demo logins (http://127.0.0.1:5000/login):"]
@@ -137,7 +154,9 @@ def demo_logins() -> str:
 
 def _device_token_line() -> str:
     return (f"Demo device token of staff@example.org for {MAIN_SLUG} (API: Authorization: Bearer <token>):\n"
-            f"  {DEMO_DEVICE_TOKEN}")
+            f"  {DEMO_DEVICE_TOKEN}\n"
+            f"Demo token of organizer@example.org for {MAIN_SLUG}'s documents register (the API's full view):\n"
+            f"  {DEMO_REGISTER_TOKEN}")
 
 
 def _decide(reg: Registration, to: RegState, organizer: User, reason: str = "") -> None:
@@ -191,6 +210,7 @@ class _Seeder:
         self._returning_company(main, organizer)
         self._door(main, second, organizer)
         self._b2b(main, organizer)
+        self._documents(main, organizer)
 
     def _failed_mail(self, forum: Forum) -> None:
         """Two approval mails a mail server refused for good, so that Manage → Mail shows what failed and
@@ -568,6 +588,18 @@ class _Seeder:
         db.session.flush()
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id > first_mail))
 
+    def _documents(self, main: Forum, organizer: User) -> None:
+        """Issue 10: the register of 34 documents, their follow-ups and the coming ceremony's run-sheet
+        (forum.demo.documents, with its own seeded random generator)."""
+        from forum.demo import documents
+
+        from forum.api import tokens as device_tokens
+
+        contact = next(login for login in LOGINS if login.kind == CONTACT)
+        documents.seed(main, organizer, self.now, contact.email)
+        device_tokens.create(organizer, label="Documents register (demo)", forum=main, by=organizer,
+                             known_secret=DEMO_REGISTER_TOKEN)
+
     # --- what `forum demo` prints -----------------------------------------------------------------
 
     def summary(self, seconds: float) -> str:
@@ -596,6 +628,7 @@ class _Seeder:
         lines.append(f"  {MAIN_SLUG}: every approved delegate has a badge; the door rehearsal admitted "
                      f"{seen.arrived} of {seen.expected} ({seen.present} inside now)")
         lines.append(b2b_summary(main))
+        lines.append(documents_summary(main))
         lines += ["", "Logins (e-mail / password):"]
         for login in LOGINS:
             created = self.users[login.kind][1]

@@ -66,3 +66,15 @@ def contact_party(user, doc: Document) -> DocumentParty | None:
         if party.company is not None and party.company.contact_user_id == user.id:
             return party
     return None
+
+
+def companies_with_documents(company_ids) -> set[int]:
+    """Which of these companies are a party to a document their delegates may see (any but a confidential one):
+    their pages link to the forum's "My documents". One query."""
+    ids = set(company_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        sa.select(DocumentParty.company_id).join(Document, Document.id == DocumentParty.document_id)
+        .where(DocumentParty.company_id.in_(ids), Document.confidentiality != Confidentiality.CONFIDENTIAL)
+        .distinct()))

@@ -301,12 +301,41 @@ def expire_requests(last: datetime | None, now: datetime | None = None) -> datet
     return now
 
 
+# The weekly review digest of the documents register: looked at once an hour; each forum's digest goes out from
+# Monday 08:00 in its time zone, once per recipient and week (documents.followup.send_weekly_digests).
+DIGEST_EVERY = timedelta(hours=1)
+
+
+def send_digests(last: datetime | None, now: datetime | None = None) -> datetime | None:
+    """Queue the documents review digests that are due and commit, unless it ran less than DIGEST_EVERY ago.
+
+    Returns when it last ran. A failure is logged and rolled back, never fatal to the mail loop.
+    """
+    now = now or clock.now()
+    if last is not None and now - last < DIGEST_EVERY:
+        return last
+    from forum.documents import followup
+
+    try:
+        result = followup.send_weekly_digests(now)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - mail must keep flowing; the next hour tries again
+        db.session.rollback()
+        current_app.logger.exception("documents: queueing the review digests failed")
+    else:
+        if result.sent:
+            current_app.logger.info("documents: %d review digest(s) queued", result.sent)
+    return now
+
+
 def run_forever(interval: float = 2.0, batch: int = 20) -> None:
     transport = Transport(current_app.config)
     expired_at: datetime | None = None
+    digests_at: datetime | None = None
     try:
         while True:
             expired_at = expire_requests(expired_at)
+            digests_at = send_digests(digests_at)
             sent, failed = send_due(batch, transport)
             if sent or failed:
                 current_app.logger.info("outbox: %d sent, %d failed", sent, failed)

@@ -11,6 +11,7 @@ from forum.extensions import limiter
 from forum.forms_util import apply_errors, show_error
 from forum.forums import services as forums
 from forum.forums.models import Forum
+from forum.documents import access as documents_access
 from forum.registration import abuse, disputes, prefill, services, waitlist
 from forum.registration.forms import DisputeForm, RegistrationForm, WithdrawForm, delegate_formdata, with_delegate_removed
 from forum.registration.models import CompanyRegistration, LateInvitation, Registration, Source
@@ -221,6 +222,9 @@ def my():
         "registration/my.html", companies=companies, registrations=registrations,
         # Where each waitlisted one stands in its forum's line (one query for all of them).
         waitlist_positions=waitlist.positions({r.forum_id for r in registrations if r.state.value == "waitlisted"}),
+        # The companies that are a party to a document (a link to the forum's "My documents"), in one query.
+        document_parties=documents_access.companies_with_documents(
+            {c.id for c in companies} | {r.company_id for r in registrations if r.state.value == "approved"}),
     )
 
 

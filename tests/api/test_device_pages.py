@@ -10,7 +10,7 @@ from forum.accounts.models import User
 from forum.api import tokens
 from forum.api.models import ApiToken
 from forum.audit.models import AuditEntry
-from forum.teams.models import Permission
+from forum.teams.models import Permission, TeamMember
 from tests import factories as f
 
 SECRET = re.compile(r"fdt_[A-Za-z0-9_-]{43}")
@@ -112,3 +112,21 @@ def test_another_forums_token_is_not_found_here(client, db, login, post):
     assert post(f"/manage/astana/devices/{theirs.id}/revoke", {}, token_from="/manage/astana/devices").status_code == 404
     db.session.expire_all()
     assert db.session.get(ApiToken, theirs.id).revoked_at is None
+
+
+def test_a_documents_clerks_token_is_marked_as_the_registers_and_a_lapsed_doors_as_refused(client, db, login):
+    forum, boss, staff = _setup(db, login)
+    clerk = f.member(forum, Permission.DOCUMENTS, name="Erlan Register")
+    tokens.create(clerk, label="Register API", forum=forum, by=boss)
+    door = tokens.create(staff, label="Gate 2", forum=forum, by=boss).token
+    from forum.teams import services as teams
+
+    teams.revoke(db.session.scalar(sa.select(TeamMember).where(TeamMember.user_id == staff.id)), by=boss)
+    db.session.commit()
+    html = client.get("/manage/astana/devices").get_data(as_text=True)
+    register_row = html[html.index("Register API"):html.index("</tr>", html.index("Register API"))]
+    door_row = html[html.index(door.prefix):html.index("</tr>", html.index(door.prefix))]
+    assert "documents register only" in register_row and "refused" not in register_row
+    assert "no check-in permission here: refused" in door_row
+    options = re.findall(r'<option[^>]*value="(\d+)"', html)
+    assert str(clerk.id) in options

@@ -223,15 +223,26 @@ def test_a_forums_list_has_its_own_tokens_and_the_unlimited_ones_that_reach_it(d
                                                                     "Other forum", "Admin anywhere"]
 
 
-def test_scanning_members_are_the_active_team_members_with_check_in(db):
+def test_scanning_members_are_the_active_team_members_with_check_in_or_documents(db):
     forum = f.forum()
     a = f.member(forum, Permission.CHECKIN, name="Aigerim")
     b = f.member(forum, Permission.MANAGE, name="Bolat")
     f.member(forum, Permission.REVIEW, name="Chika")
+    f.member(forum, Permission.B2B, name="Chinara")
     gone = f.member(forum, Permission.CHECKIN, name="Dana")
     accounts.deactivate(gone, by=None)
     f.member(f.forum(), Permission.CHECKIN, name="Elsewhere")
-    assert tokens.scanning_members(forum) == [a, b]
+    clerk = f.member(forum, Permission.DOCUMENTS, name="Erlan")
+    assert tokens.scanning_members(forum) == [a, b, clerk]
+
+
+def test_a_documents_clerk_gets_a_token_for_their_forum_only(db):
+    forum = f.forum()
+    clerk = f.member(forum, Permission.DOCUMENTS)
+    assert tokens.create(clerk, label="Register API", forum=forum, by=None).token.forum_id == forum.id
+    with pytest.raises(InvalidInput) as e:
+        tokens.create(clerk, label="Everywhere", forum=None, by=None)  # a token for every forum is the door's
+    assert e.value.code == "no_checkin_permission"
 
 
 def test_a_known_secret_for_the_demo_must_look_like_a_real_token(db):

@@ -61,6 +61,7 @@ class World:
     runs: dict[str, Any] = field(default_factory=dict)  # a B2B scheduler run (meetings.ScheduleRun) in each forum
     grid: dict[str, dict] = field(default_factory=dict)  # each forum's B2B session, table and interpreter
     docs: dict[str, Any] = field(default_factory=dict)  # a registered document in each forum
+    scans: dict[str, Any] = field(default_factory=dict)  # a signed copy of each forum's document
 
 
 # --- the one table to extend ------------------------------------------------------------------
@@ -84,6 +85,7 @@ URL_ARGS: dict[str, Callable[[World, str], Any]] = {
     "table_id": lambda w, side: w.grid[side]["table"].id,
     "interpreter_id": lambda w, side: w.grid[side]["interpreter"].id,
     "doc_id": lambda w, side: w.docs[side].id,
+    "scan_id": lambda w, side: w.scans[side].id,
 }
 # Query strings a GET route needs to show its page rather than a 404 (the URL arguments come from URL_ARGS).
 QUERY_ARGS: dict[str, Callable[[World], dict]] = {
@@ -92,7 +94,7 @@ QUERY_ARGS: dict[str, Callable[[World], dict]] = {
 }
 # The arguments that name something inside one forum: forum B's slug with forum A's value is a 404.
 IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id", "request_id", "run_id",
-                  "session_id", "table_id", "interpreter_id", "doc_id"}
+                  "session_id", "table_id", "interpreter_id", "doc_id", "scan_id"}
 
 
 # What the routes must require: a blueprint's line covers its routes, an endpoint's own line overrides it.
@@ -213,6 +215,7 @@ def world(db) -> World:
               grid={side: {"session": f.session(forum), "table": f.table(forum, 1),
                            "interpreter": f.interpreter(forum, ["ja", "ru"])} for side, forum in forums.items()},
               docs={side: f.document(forum) for side, forum in forums.items()})
+    w.scans = {side: _scan(doc) for side, doc in w.docs.items()}
     assert all(messages.values()) and w.delegate is not None
     db.session.commit()
     return w
@@ -231,6 +234,13 @@ def _schedule_run(forum: Forum):
     db.session.add(run)
     db.session.flush()
     return run
+
+
+def _scan(doc):
+    """A stored signed copy (in the test run's DOCUMENTS_DIR), so its download answers 200 to whoever may."""
+    from forum.documents import scans
+
+    return scans.attach(doc, b"%PDF-1.7\n%%EOF\n", by=f.organizer())
 
 
 def _member(forum: Forum, user: User) -> TeamMember:
