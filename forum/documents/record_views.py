@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from forum import clock
 from forum.db import db
-from forum.documents import numbering, records, signatories
+from forum.documents import numbering, records, scans, signatories
 from forum.documents.models import Document
 from forum.documents.record_forms import RecordForm, WithdrawForm, record_formdata
 from forum.errors import DomainError
@@ -92,7 +92,9 @@ def _after_save(forum: Forum, doc: Document):
 def _form_page(forum: Forum, doc: Document | None):
     """GET shows the form; "Add a party" posts back with one more block and nothing lost; submit saves."""
     formdata, n_parties = record_formdata(request.form) if request.method == "POST" else (None, 0)
-    # request.files carries the scan: it stays unprocessed here (the scans service attaches signed copies).
+    upload = request.files.get(scans.FIELD) if request.method == "POST" else None
+    if upload is not None and not upload.filename:
+        upload = None  # the file input left empty
     form = RecordForm(formdata=formdata)
     if formdata is None:
         if doc is not None:
@@ -124,6 +126,11 @@ def _form_page(forum: Forum, doc: Document | None):
                 else:
                     changed = bool(records.update(doc, form.to_input(), by=current_user))
                     saved = doc
+                if upload is not None:
+                    # The signed copy through the scans service, in the same transaction: a refused file
+                    # (empty, too big, not a PDF or image by its content) saves nothing of the record either.
+                    scans.attach(saved, upload, by=current_user)
+                    changed = True
             except records.RecordError as e:
                 db.session.rollback()
                 # The lists' own errors go above them (a FieldList's `errors` holds its entries' errors).
@@ -134,6 +141,8 @@ def _form_page(forum: Forum, doc: Document | None):
             except DomainError as e:
                 db.session.rollback()
                 status = 422 if show_error(form, e) else e.status
+                if e.code == "scan_too_big":
+                    status = 413
             else:
                 reference = saved.reference
                 db.session.commit()
@@ -150,6 +159,7 @@ def _form_page(forum: Forum, doc: Document | None):
         flash(_("Please correct the marked fields. Nothing has been saved yet."), "error")
     _default_sides(form)
     return render_template("documents/manage/record.html", forum=forum, form=form, doc=doc,
+                           file_dropped=upload is not None and not form.scan.errors,
                            max_parties=records.MAX_PARTIES, titles_error=list_errors.get("titles"),
                            parties_error=list_errors.get("parties")), status
 

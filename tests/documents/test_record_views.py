@@ -3,6 +3,7 @@ confirmation, errors that keep what was typed, "Add a party" without JavaScript,
 script and by badge, and permissions."""
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from html import unescape
@@ -68,12 +69,14 @@ def test_the_form_offers_a_title_per_event_language_and_two_parties(client, db, 
 
 def test_an_mou_with_a_proxy_signatory_is_recorded_and_exchanged(client, db, login, post):
     forum, user = _team(db, login)
-    # The scan goes with the form (multipart); the scans service, not this form, stores signed copies.
-    r = post(f"/manage/{forum.slug}/documents/new", form_data(scan=(io.BytesIO(b"%PDF-1.4 scan"), "mou.pdf")),
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
+    r = post(f"/manage/{forum.slug}/documents/new", form_data(scan=(io.BytesIO(pdf), "mou.pdf")),
              content_type="multipart/form-data")
     assert r.status_code == 302
     [doc] = _docs(db)
-    assert r.headers["Location"].endswith(f"/manage/{forum.slug}/documents/")  # documents.index until a detail page
+    assert r.headers["Location"].endswith(f"/manage/{forum.slug}/documents/{doc.id}")  # documents.detail
+    [scan] = doc.scans  # attached through the scans service, in the same transaction
+    assert scan.sha256 == hashlib.sha256(pdf).hexdigest() and scan.content_type == "application/pdf"
     assert doc.reference == "CAJ-%d-001" % forum.local(forum.starts_at).year
     assert {t.language: t.title for t in doc.titles} == {"en": "MOU on railway logistics", "ja": "鉄道物流に関する覚書"}
     proxy = doc.parties[0]
@@ -101,6 +104,20 @@ def test_errors_show_next_to_their_fields_and_keep_every_typed_value(client, db,
         assert f'value="{typed}"' in html, typed
     assert re.search(r'<option selected value="JPY">|<option value="JPY" selected>', html)
     assert re.search(r'checked[^>]*value="on_behalf"|value="on_behalf"[^>]*checked', html)
+
+
+def test_a_refused_scan_saves_nothing_and_keeps_the_typed_values(client, db, login, post):
+    forum, _ = _team(db, login)
+    audits = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+    for content, name in ((b"<html><script>alert(1)</script></html>", "mou.pdf"), (b"MZ\x90\x00binary", "mou.pdf"),
+                          (b"", "empty.pdf")):
+        r = post(f"/manage/{forum.slug}/documents/new", form_data(scan=(io.BytesIO(content), name)),
+                 content_type="multipart/form-data")
+        html = unescape(r.get_data(as_text=True))
+        assert r.status_code == 422 and _docs(db) == []
+        assert 'id="scan-error"' in html
+        assert 'value="Oʻktam Gʻulomov"' in html and 'value="鉄道物流に関する覚書"' in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == audits
 
 
 def test_a_document_needs_two_parties_said_above_the_parties(client, db, login, post):
