@@ -86,6 +86,7 @@ def test_an_mou_with_a_proxy_signatory_is_recorded_and_exchanged(client, db, log
     assert doc.exchanged_at is not None and doc.created_by_id == user.id
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert f"Recorded as {doc.reference}" in unescape(page)
+    assert f"/documents/{doc.id}/edit" in page and f"/documents/{doc.id}/withdraw" in page  # _detail_actions
 
 
 def test_errors_show_next_to_their_fields_and_keep_every_typed_value(client, db, login, post):
