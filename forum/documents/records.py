@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from forum import clock
 from forum.audit import services as audit
 from forum.db import db
-from forum.documents import money, numbering
+from forum.documents import ceremony, money, numbering
 from forum.documents.models import Document, DocumentParty, DocumentTitle, document_meetings
 from forum.documents.record_rules import (  # noqa: F401  (the service's vocabulary, used by views and tests)
     MAX_PARTIES, MAX_TITLES, MIN_PARTIES, REASON_MAX, SIDES, DocumentInput, PartyInput, RecordError, TitleInput,
@@ -168,6 +168,7 @@ def withdraw(doc: Document, reason: str, *, by) -> None:
     doc.withdrawn_reason = text
     doc.withdrawn_by_id = getattr(by, "id", None)
     db.session.flush()
+    ceremony.withdrawn(doc)  # it leaves the ceremony's order of exchange, which closes up behind it
     audit.record(subject_type="document", subject_id=doc.id, action="withdrawn", actor=by, forum_id=doc.forum_id,
                  from_state="recorded", to_state="withdrawn", reason=text, reference=doc.reference)
 

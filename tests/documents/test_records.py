@@ -368,6 +368,19 @@ def test_withdrawing_keeps_the_document_and_its_number_and_takes_it_out_of_the_t
     assert records.create(forum, data(), by=None).number == 2
 
 
+def test_a_withdrawn_document_leaves_the_ceremonys_order_which_closes_up(db):
+    from forum.documents import ceremony
+
+    forum = f.forum()
+    first, second, third = (f.document(forum, exchanged=False) for _ in range(3))
+    for d in (first, second, third):
+        ceremony.add(d)
+    records.withdraw(second, "The ministry postponed it", by=f.organizer())
+    db.session.flush()
+    assert [d.id for d in ceremony.order(forum)] == [first.id, third.id]
+    assert (first.ceremony_position, second.ceremony_position, third.ceremony_position) == (1, None, 2)
+
+
 def test_a_withdrawal_needs_a_reason(db):
     doc = records.create(f.forum(), data(), by=None)
     with pytest.raises(InvalidInput) as e:
