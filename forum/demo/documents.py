@@ -14,20 +14,21 @@ Its own random generator (seeded), so the rest of the demo stays as it was.
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
 
 import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
 
 from forum.accounts.models import User
-from forum.audit import services as audit
 from forum.db import db
 from forum.demo import document_texts as texts
-from forum.documents import ceremony as ceremonies, numbering
-from forum.documents.models import (Capacity, Ceremony, Confidentiality, DocKind, Document, DocumentParty,
-                                    DocumentTitle, FollowUpNote, FollowUpStatus, PartyKind, document_meetings)
+from forum.documents import access, ceremony as ceremonies, followup, records, scans
+from forum.documents.models import Document, FollowUpStatus
+from forum.documents.record_rules import DocumentInput, PartyInput, TitleInput
 from forum.forums.models import Forum
 from forum.registration.models import CompanyRegistration, Registration, RegState
-from forum.search import search_key
 
 SEED = 2024_08
 N_DOCUMENTS = 34
@@ -41,12 +42,37 @@ STATUS_PLAN = ([FollowUpStatus.IN_PROGRESS] * 9 + [FollowUpStatus.IMPLEMENTED] *
                + [FollowUpStatus.CANCELLED] * 1)
 
 
+@dataclass
+class _Plan:
+    """One document as the organizers will record it (the form's fields), and what happens to it afterwards."""
+
+    kind: str
+    sector: str
+    titles: dict[str, str]
+    authoritative: str
+    parties: list[dict]  # PartyInput fields
+    signed_on: date
+    ceremony: str
+    exchanged_at: datetime | None = None
+    waiting: bool = False  # on the coming ceremony's run-sheet
+    currency: str = ""
+    value: str = ""
+    jobs: int | None = None
+    confidentiality: str = "public"
+    counts: bool = True
+    meeting: str = ""  # public id of the B2B meeting it came from
+    notes: str = ""
+    status: FollowUpStatus = FollowUpStatus.SIGNED
+    withdraw_reason: str = ""
+    doc: Document | None = field(default=None, repr=False)
+
+
 class _DocumentSeeder:
     def __init__(self, forum: Forum, organizer: User, now: datetime, contact_email: str) -> None:
         self.forum, self.organizer, self.now = forum, organizer, now
         self.rng = random.Random(SEED)
         self.today = forum.local(now).date()
-        self.contact_email = contact_email
+        self.contact = db.session.scalar(sa.select(User).where(User.email == contact_email))
 
     # --- parties ---------------------------------------------------------------------------------------------
 
@@ -67,23 +93,24 @@ class _DocumentSeeder:
             CompanyRegistration.forum_id == self.forum.id, CompanyRegistration.name_en == name_en).limit(1))
 
     @staticmethod
-    def _company_party(company: CompanyRegistration, **kw) -> dict:
+    def _company_party(company: CompanyRegistration) -> dict:
+        """A registered company, signed by its first approved delegate (picked in the form's signatory picker)."""
         signer = next((d for d in company.delegates if d.state is RegState.APPROVED), None)
-        return dict(company_id=company.id, organisation=company.legal_name, country=company.country,
-                    kind=PartyKind.PRIVATE_COMPANY,
+        return dict(company=company.public_id, organisation=company.legal_name, country=company.country,
+                    kind="private_company",
                     signatory_name=signer.full_name if signer else company.contact_name,
                     signatory_position=(signer.position if signer else company.contact_position) or "Director",
-                    signatory_registration_id=signer.id if signer else None, **kw)
+                    signatory_registration=signer.public_id if signer else "")
 
     @staticmethod
     def _body_party(body: tuple) -> dict:
         organisation, country, kind, name, position = body
-        return dict(organisation=organisation, country=country, kind=PartyKind(kind), signatory_name=name,
+        return dict(organisation=organisation, country=country, kind=kind, signatory_name=name,
                     signatory_position=position)
 
-    # --- the documents ---------------------------------------------------------------------------------------
+    # --- the plan --------------------------------------------------------------------------------------------
 
-    def run(self) -> list[Document]:
+    def _plans(self) -> list[_Plan]:
         rng = self.rng
         by_country = self._companies()
         japanese = by_country.get("JP", [])
@@ -91,23 +118,15 @@ class _DocumentSeeder:
         bodies_jp = [b for b in texts.PUBLIC_BODIES if b[1] == "JP"]
         bodies_ca = [b for b in texts.PUBLIC_BODIES if b[1] in CENTRAL_ASIA]
         adb = next(b for b in texts.PUBLIC_BODIES if b[1] == "PH")
-        first_day = self.forum.local(self.forum.starts_at).date()
-        ceremonies.update_register(self.forum, f"CAJ-{first_day.year}", ["ru", "ja", "kk", "uz", "en"],
-                                 f"{first_day.isoformat()} 16:00", "Palace of Independence, Main Hall",
-                                 by=self.organizer)
         sectors = list(texts.SUBJECTS)
-        statuses = list(STATUS_PLAN)
-        rng.shuffle(statuses)
-        docs: list[Document] = []
+        plans: list[_Plan] = []
         for i in range(N_DOCUMENTS):
             waiting = i >= N_DOCUMENTS - N_WAITING
             shape = rng.random()
             if shape < 0.55 and japanese and asian:  # company to company
-                jp, ca = rng.choice(japanese), rng.choice(asian)
-                parties = [self._company_party(jp), self._company_party(ca)]
+                parties = [self._company_party(rng.choice(japanese)), self._company_party(rng.choice(asian))]
             elif shape < 0.85 and japanese:  # a company with a public body
-                jp = rng.choice(japanese)
-                parties = [self._company_party(jp), self._body_party(rng.choice(bodies_ca))]
+                parties = [self._company_party(rng.choice(japanese)), self._body_party(rng.choice(bodies_ca))]
             else:  # governments and agencies
                 parties = [self._body_party(rng.choice(bodies_jp)), self._body_party(rng.choice(bodies_ca))]
             if i == 0:  # the demo logins' companies: Aoba Trading (田中 健一) and Sairan Agro (its contact person)
@@ -117,165 +136,150 @@ class _DocumentSeeder:
             if i in (7, 21):  # the Asian Development Bank joins as a third party
                 parties.append(self._body_party(adb))
             kind = rng.choices(list(texts.KIND_WORDS), weights=[14, 8, 4, 5, 1])[0]
+            if i in (4, 15):  # two joint statements, of governments and chambers
+                kind = "joint_statement"
             sector = sectors[i % len(sectors)] if i < len(sectors) else rng.choice(sectors)
-            doc_titles = texts.titles(kind, sector)
-            authoritative = "ru" if any(p["country"] in CENTRAL_ASIA for p in parties[:1]) else rng.choice(["ru", "ja"])
+            titles = texts.titles(kind, sector)
+            authoritative = "ru" if parties[0]["country"] in CENTRAL_ASIA else rng.choice(["ru", "ja"])
             if rng.random() < 0.25:  # signed in two languages only
-                doc_titles.pop("en")
-            countries = {p["country"] for p in parties}
-            for lang, country in (("kk", "KZ"), ("uz", "UZ")):  # also in the Central Asian party's state language
-                if country in countries and (title := texts.local_title(lang, kind, sector)):
-                    doc_titles[lang] = title
+                titles.pop("en")
             if waiting:
-                signed_on = self.forum.local(self.forum.starts_at).date()
-                exchanged_at, ceremony = None, Ceremony.MAIN_STAGE
+                plan = _Plan(kind, sector, titles, authoritative, parties, ceremony="main_stage", waiting=True,
+                             signed_on=self.forum.local(self.forum.starts_at).date())
             else:
-                days_ago = rng.randint(12, 330)
-                signed_on = self.today - timedelta(days=days_ago)
+                signed_on = self.today - timedelta(days=rng.randint(12, 330))
                 local = datetime.combine(signed_on, time(11 + rng.randint(0, 6), rng.choice((0, 15, 30, 45))),
                                          tzinfo=self.forum.tz)
-                exchanged_at = local.astimezone(self.now.tzinfo)
-                ceremony = rng.choices(list(Ceremony), weights=[6, 3, 2])[0]
-            currency = CURRENCIES[parties[1]["country"]] if rng.random() < 0.6 else None
-            if currency in ("KGS", "TJS", "TMT"):
-                currency = "USD"
-            value_minor = None
-            if currency:
+                plan = _Plan(kind, sector, titles, authoritative, parties, signed_on=signed_on,
+                             ceremony=rng.choices(["main_stage", "sidelines", "b2b_table"], weights=[6, 3, 2])[0],
+                             exchanged_at=local.astimezone(self.now.tzinfo))
+            if rng.random() < 0.6:
+                currency = CURRENCIES[parties[1]["country"]]
                 lo, hi = AMOUNTS[currency]
-                whole = rng.randrange(lo, hi) // 1000 * 1000
-                value_minor = whole * (1 if currency == "JPY" else 100)
-            doc = Document(kind=DocKind(kind), authoritative_language=authoritative, signed_on=signed_on,
-                           place="Astana" if ceremony is not Ceremony.B2B_TABLE else "Astana, B2B hall",
-                           ceremony=ceremony, sectors=[sector], value_minor=value_minor, currency=currency,
-                           expected_jobs=rng.choice([None, None, 25, 40, 120, 300, 1200]),
-                           confidentiality=Confidentiality.PUBLIC, counts_in_tally=True,
-                           exchanged_at=exchanged_at, created_by_id=self.organizer.id,
-                           status=FollowUpStatus.SIGNED)
-            for lang, title in doc_titles.items():
-                doc.titles.append(DocumentTitle(language=lang, title=title))
-            for pos, p in enumerate(parties, start=1):
-                p.setdefault("capacity", Capacity.OWN)
-                doc.parties.append(DocumentParty(position=pos, side="left" if pos % 2 else "right", **p))
-            numbering.assign(doc, self.forum)
-            docs.append(doc)
-        self._meetings(docs)
-        self._proxies(docs)
-        self._confidentiality(docs)
-        self._ceremony(docs)
-        self._follow_up(docs, statuses)
-        self._withdrawn_and_not_counted(docs)
-        self._scans(docs)
-        for doc in docs:
-            doc.search_key = search_key(doc.reference, *(t.title for t in doc.titles),
-                                        *(p.organisation for p in doc.parties),
-                                        *(p.signatory_name for p in doc.parties))
-            audit.record(subject_type="document", subject_id=doc.id, action="created", actor=self.organizer,
-                         forum_id=self.forum.id, reference=doc.reference)
-        db.session.flush()
-        return docs
+                plan.currency, plan.value = currency, str(rng.randrange(lo, hi) // 1000 * 1000)
+            plan.jobs = rng.choice([None, None, 25, 40, 120, 300, 1200])
+            plans.append(plan)
+        return plans
 
-    def _proxies(self, docs: list[Document]) -> None:
-        """Four signatures by proxy; the first is the Uzbek branch manager signing for his director."""
-        uz_party = next((p for d in docs for p in d.parties if p.country == "UZ" and p.company_id), None)
-        if uz_party is not None:
-            uz_party.principal_name = uz_party.signatory_name
-            uz_party.principal_position = "Bosh direktor"
-            uz_party.signatory_name = "Bahodir Karimov"
-            uz_party.signatory_position = "Toshkent filiali rahbari"
-            uz_party.signatory_registration_id = None
-            uz_party.capacity = Capacity.ON_BEHALF
-            uz_party.poa_reference = "Ishonchnoma № 17/2024"
-        others = [p for d in docs[3:] for p in d.parties if p.capacity is Capacity.OWN][::11][:3]
-        deputies = {"JP": [("佐藤 直樹", "海外事業部長"), ("山本 美咲", "アスタナ駐在員事務所長"), ("高橋 誠", "取締役")],
-                    "KZ": [("Ахметова Динара", "Заместитель директора")],
-                    "UZ": [("Dilshod Rahimov", f"Direktor o{texts.UZ_OKINA}rinbosari")]}
-        for j, party in enumerate(others):
-            names = deputies.get(party.country, [("Нурлан Сейткали", "Руководитель представительства")])
-            name, position = names[j % len(names)]
-            party.principal_name, party.principal_position = party.signatory_name, party.signatory_position
-            party.signatory_name, party.signatory_position = name, position
-            party.signatory_registration_id = None
-            party.capacity = Capacity.ON_BEHALF
-            party.poa_reference = f"POA-{self.rng.randint(100, 999)}"
-
-    def _confidentiality(self, docs: list[Document]) -> None:
-        exchanged = [d for d in docs if d.exchanged_at is not None]
-        for d in exchanged[4:20:6]:  # three confidential: counted, never listed
-            d.confidentiality = Confidentiality.CONFIDENTIAL
-        for d in [d for d in exchanged[2::7] if d.value_minor is not None][:4] or exchanged[2:6]:
-            if d.confidentiality is Confidentiality.PUBLIC:
-                d.confidentiality = Confidentiality.VALUE_WITHHELD
-
-    def _ceremony(self, docs: list[Document]) -> None:
-        """The run-sheet of the coming ceremony: the five documents not yet exchanged, in order; exchanged-by
-        and sides filled for the master of ceremonies."""
-        waiting = [d for d in docs if d.exchanged_at is None]
-        for d in waiting:
-            ceremonies.add(d, by=self.organizer)
-        if waiting:
-            waiting[0].parties[0].exchanged_by_name = "Kenji Watanabe"
-            waiting[0].parties[0].exchanged_by_position = "Deputy Head of Mission"
-
-    def _follow_up(self, docs: list[Document], statuses: list[FollowUpStatus]) -> None:
-        exchanged = [d for d in docs if d.exchanged_at is not None]
-        contact = db.session.scalar(sa.select(User).where(User.email == self.contact_email))
-        for d, status in zip(exchanged[1::2] + exchanged[0::2], statuses):
-            d.status = status
-            days = (self.today - d.signed_on).days
-            for k, text in enumerate(texts.NOTES[status.value][: 1 + (days > 120)]):
-                noted = d.signed_on + timedelta(days=max(1, days * (k + 1) // 3))
-                party = next((p for p in d.parties if p.company is not None and contact is not None
-                              and p.company.contact_user_id == contact.id), None)
-                db.session.add(FollowUpNote(document=d, noted_on=min(noted, self.today), text=text,
-                                            author_id=(contact.id if party is not None else self.organizer.id),
-                                            party_id=party.id if party is not None else None))
-        for k, d in enumerate(d for d in exchanged if d.status in (FollowUpStatus.SIGNED, FollowUpStatus.IN_PROGRESS,
-                                                                  FollowUpStatus.STALLED)):
-            # Reviews every few months; the first six are due now (some overdue).
-            d.next_review_on = self.today - timedelta(days=k * 4) if k < 6 else self.today + timedelta(days=7 * k)
-
-    def _withdrawn_and_not_counted(self, docs: list[Document]) -> None:
-        exchanged = [d for d in docs if d.exchanged_at is not None]
-        twin = exchanged[12]
-        twin.withdrawn_at = self.now - timedelta(days=3)
-        twin.withdrawn_reason = f"Registered twice: the same memorandum as {exchanged[11].reference}."
-        twin.withdrawn_by_id = self.organizer.id
-        twin.next_review_on = None
-        outside = exchanged[5]
-        outside.counts_in_tally = False
-        outside.notes = "Signed in Tokyo before the forum's programme began: shown in the register, not in the tally."
-
-    def _scans(self, docs: list[Document]) -> None:
-        """Signed copies of the first documents (a small generated PDF each, through the real upload service);
-        the first has two versions, so that *Verify a copy* can say a file is an earlier version."""
-        from io import BytesIO
-
-        from werkzeug.datastructures import FileStorage
-
-        from forum.documents import scans
-
-        exchanged = [d for d in docs if d.exchanged_at is not None]
-        for k, d in enumerate(exchanged[:8]):
-            versions = ("scan, first page missing", "signed copy") if k == 0 else ("signed copy",)
-            for label in versions:
-                pdf = _scan_pdf(d, label)
-                scans.attach(d, FileStorage(BytesIO(pdf), filename=f"{d.reference} {label}.pdf"), by=self.organizer)
-
-    def _meetings(self, docs: list[Document]) -> None:
+    def _from_meetings(self, plans: list[_Plan]) -> None:
         """Documents signed at a B2B table come from a published meeting: their two companies are the meeting's,
         and the document links to it."""
         from forum.meetings.models import Meeting, MeetingState
 
         meetings = db.session.scalars(sa.select(Meeting).where(
             Meeting.forum_id == self.forum.id, Meeting.state == MeetingState.SCHEDULED).order_by(Meeting.id)).all()
-        at_tables = [d for d in docs if d.ceremony is Ceremony.B2B_TABLE and d.exchanged_at is not None]
-        for d, meeting in zip(at_tables, self.rng.sample(meetings, min(len(meetings), len(at_tables)))):
-            for party, person in zip(d.parties[:2], (meeting.a, meeting.b)):
-                for key, value in self._company_party(person.company).items():
-                    setattr(party, key, value)
-                party.capacity = Capacity.OWN
-                party.principal_name = party.principal_position = party.poa_reference = ""
-            db.session.execute(document_meetings.insert().values(document_id=d.id, meeting_id=meeting.id))
+        at_tables = [p for p in plans[1:] if p.ceremony == "b2b_table"]  # the first is the demo logins' own
+        for plan, meeting in zip(at_tables, self.rng.sample(meetings, min(len(meetings), len(at_tables)))):
+            plan.parties[:2] = [self._company_party(meeting.a.company), self._company_party(meeting.b.company)]
+            plan.meeting = meeting.public_id
+
+    def _proxies(self, plans: list[_Plan]) -> None:
+        """Four signatures by proxy; the first is the Uzbek branch manager signing for his director."""
+        uz = next((p for plan in plans for p in plan.parties if p["country"] == "UZ" and p.get("company")), None)
+        if uz is not None:
+            uz.update(principal_name=uz["signatory_name"], principal_position="Bosh direktor",
+                      signatory_name="Bahodir Karimov", signatory_position="Toshkent filiali rahbari",
+                      signatory_registration="", capacity="on_behalf", poa_reference="Ishonchnoma № 17/2024")
+        others = [p for plan in plans[3:] for p in plan.parties if p.get("capacity", "own") == "own"][::11][:3]
+        deputies = {"JP": [("佐藤 直樹", "海外事業部長"), ("山本 美咲", "アスタナ駐在員事務所長"), ("高橋 誠", "取締役")],
+                    "KZ": [("Ахметова Динара", "Заместитель директора")],
+                    "UZ": [("Dilshod Rahimov", f"Direktor o{texts.UZ_OKINA}rinbosari")]}
+        for j, party in enumerate(others):
+            names = deputies.get(party["country"], [("Нурлан Сейткали", "Руководитель представительства")])
+            name, position = names[j % len(names)]
+            party.update(principal_name=party["signatory_name"], principal_position=party["signatory_position"],
+                         signatory_name=name, signatory_position=position, signatory_registration="",
+                         capacity="on_behalf", poa_reference=f"POA-{self.rng.randint(100, 999)}")
+
+    def _choices(self, plans: list[_Plan]) -> None:
+        """Confidential ones, withheld values, the one not counted, the one withdrawn, the local-language titles."""
+        exchanged = [p for p in plans if not p.waiting]
+        for plan in exchanged[4:20:6]:  # three confidential: counted, never listed
+            plan.confidentiality = "confidential"
+        for plan in [p for p in exchanged if p.value and p.confidentiality == "public"][1::4][:3]:
+            plan.confidentiality = "value_withheld"
+        exchanged[5].counts = False
+        exchanged[5].notes = "Signed in Tokyo before the forum's programme began: in the register, not in the tally."
+        exchanged[12].withdraw_reason = "Registered twice: the same memorandum as the one before it."
+        for plan in plans:
+            countries = {p["country"] for p in plan.parties}
+            for lang, country in (("kk", "KZ"), ("uz", "UZ")):  # also in the Central Asian party's state language
+                if country in countries and (title := texts.local_title(lang, plan.kind, plan.sector)):
+                    plan.titles[lang] = title
+        waiting = [p for p in plans if p.waiting]
+        if waiting:  # the ambassador's deputy hands over the first one on stage
+            waiting[0].parties[0].update(exchanged_by_name="Kenji Watanabe", exchanged_by_position="Deputy Head of Mission")
+
+    # --- recording, through the services ---------------------------------------------------------------------
+
+    def _record(self, plan: _Plan) -> Document:
+        data = DocumentInput(
+            titles=[TitleInput(lang, title) for lang, title in plan.titles.items()],
+            authoritative_language=plan.authoritative, kind=plan.kind, signed_on=plan.signed_on,
+            place="Astana, B2B hall" if plan.ceremony == "b2b_table" else "Astana", ceremony=plan.ceremony,
+            sectors=[plan.sector], value=plan.value, currency=plan.currency,
+            expected_jobs=plan.jobs if plan.jobs is not None else "", confidentiality=plan.confidentiality,
+            counts_in_tally=plan.counts, parties=[PartyInput(**p) for p in plan.parties],
+            meetings=[plan.meeting] if plan.meeting else [], notes=plan.notes)
+        doc = records.create(self.forum, data, by=self.organizer)
+        if plan.exchanged_at is not None:
+            ceremonies.mark_exchanged(doc, self.organizer, now=plan.exchanged_at)
+        if plan.waiting:
+            ceremonies.add(doc, by=self.organizer)
+        return doc
+
+    def _follow_up(self, plans: list[_Plan]) -> None:
+        statuses = list(STATUS_PLAN)
+        self.rng.shuffle(statuses)
+        exchanged = [p for p in plans if not p.waiting and not p.withdraw_reason]
+        for plan, status in zip(exchanged[1::2] + exchanged[0::2], statuses):
+            plan.status = status
+            doc, days = plan.doc, (self.today - plan.signed_on).days
+            author = self.organizer
+            if (self.contact is not None and access.contact_party(self.contact, doc) is not None
+                    and plan.confidentiality != "confidential"):
+                author = self.contact  # Sairan Agro's contact person writes for their side
+            for k, text in enumerate(texts.NOTES[status.value][: 1 + (days > 120)]):
+                noted = plan.signed_on + timedelta(days=max(1, days * (k + 1) // 3))
+                followup.add_note(doc, min(noted, self.today).isoformat(), text, by=author)
+        reviewed = [p for p in exchanged if p.status in (FollowUpStatus.SIGNED, FollowUpStatus.IN_PROGRESS,
+                                                         FollowUpStatus.STALLED)]
+        for k, plan in enumerate(reviewed):
+            # Reviews every few months; the first six are due now (some a few days overdue).
+            review = self.today - timedelta(days=k) if k < 6 else self.today + timedelta(days=7 * k)
+            followup.set_status(plan.doc, plan.status.value, review.isoformat(), by=self.organizer)
+        for plan in exchanged:
+            if plan not in reviewed and plan.status is not FollowUpStatus.SIGNED:
+                followup.set_status(plan.doc, plan.status.value, None, by=self.organizer)
+
+    def _scans(self, docs: list[Document]) -> None:
+        """Signed copies of the first documents (a small generated PDF each, through the upload service); the
+        first has two versions, so that *Verify a copy* can say a file is an earlier version."""
+        exchanged = [d for d in docs if d.exchanged_at is not None]
+        for k, d in enumerate(exchanged[:8]):
+            for label in ("scan, first page missing", "signed copy") if k == 0 else ("signed copy",):
+                scans.attach(d, FileStorage(BytesIO(_scan_pdf(d, label)), filename=f"{d.reference} {label}.pdf"),
+                             by=self.organizer)
+
+    def run(self) -> list[Document]:
+        first_day = self.forum.local(self.forum.starts_at).date()
+        ceremonies.update_register(self.forum, f"CAJ-{first_day.year}", ["ru", "ja", "kk", "uz", "en"],
+                                   f"{first_day.isoformat()} 16:00", "Palace of Independence, Main Hall",
+                                   by=self.organizer)
+        plans = self._plans()
+        self._from_meetings(plans)
+        self._proxies(plans)
+        self._choices(plans)
+        for plan in plans:
+            plan.doc = self._record(plan)
+        self._follow_up(plans)
+        docs = [plan.doc for plan in plans]
+        self._scans(docs)
+        for plan in plans:
+            if plan.withdraw_reason:
+                records.withdraw(plan.doc, plan.withdraw_reason, by=self.organizer)
+        db.session.flush()
+        return docs
 
 
 def _scan_pdf(doc: Document, label: str) -> bytes:

@@ -101,6 +101,19 @@ def test_the_api_answers_the_public_and_with_the_printed_token_the_whole_registe
     assert sum(d["confidentiality"] == "confidential" for d in full["documents"]) == 3
 
 
+def test_the_readmes_proxy_example_is_the_demos(app, demo):  # noqa: F811
+    from forum.documents import labels
+
+    main = forum(MAIN_SLUG)
+    doc = _docs(main)[3]
+    assert doc.reference.endswith("-004")
+    with app.test_request_context():
+        lines = [labels.signatory_line(p) for p in doc.parties]
+        spoken = [labels.announcement(p) for p in doc.parties]
+    assert "Bahodir Karimov (on behalf of Gulnora Sobirova, Bosh direktor)" in lines
+    assert "Bahodir Karimov, Toshkent filiali rahbari, on behalf of Gulnora Sobirova" in spoken
+
+
 def demo_now():
     from forum import clock
 
