@@ -73,7 +73,20 @@ def state_text(value: str | None) -> str:
 
 
 # Details of an entry that are internal references, not something a reader learns from.
-HIDDEN_DETAILS = frozenset({"changes", "scan_id", "note_id", "document_id"})
+HIDDEN_DETAILS = frozenset({"changes", "scan_id", "note_id", "document_id", "before", "after"})
+
+
+def entry_changes(details: dict | None) -> dict:
+    """What an entry changed, field by field: its "changes" ({name: [old, new]}), or what differs between its
+    "before" and "after" snapshots. A record's first snapshot (no "before") is the page itself, not a change."""
+    details = details or {}
+    changes = details.get("changes")
+    if isinstance(changes, dict):
+        return changes
+    before, after = details.get("before"), details.get("after")
+    if isinstance(before, dict) and isinstance(after, dict):
+        return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    return {}
 
 
 def action_label(action: str) -> str:
@@ -119,7 +132,7 @@ def detail(slug: str, doc_id: int):
                            history=queries.history(doc), counts=tally.counts(doc),
                            why_not=queries.why_not_counted(doc), value_public=tally.value_is_public(doc),
                            field_label=field_label, change_value=change_value, state_text=state_text,
-                           hidden_details=HIDDEN_DETAILS, doc_action_label=action_label,
+                           hidden_details=HIDDEN_DETAILS, entry_changes=entry_changes, doc_action_label=action_label,
                            today=queries.forum_today(forum))
 
 

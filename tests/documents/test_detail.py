@@ -267,3 +267,17 @@ def test_the_ceremonys_tap_and_a_scan_in_the_history(client, login, page):
     assert "Exchanged at: 3 May 2026, 00:15 (Astana, UTC+05:00)" in tap  # the tap's time on the forum's clock
     assert "Signed copy uploaded" in scan and "SHA-256: " + "d" * 64 in scan and "Version: 2" in scan
     assert "File: mou.pdf" in scan and "Type of file: PDF" in scan and "987654" not in scan
+
+
+def test_the_history_reads_an_edit_from_its_before_and_after_snapshots():
+    """An entry's before/after snapshots show as field changes, never as a printed dict; a record's first
+    snapshot (no "before") is not a change."""
+    from forum.documents.views import HIDDEN_DETAILS, entry_changes
+
+    assert entry_changes({"before": {"kind": "mou", "place": "Астана"},
+                          "after": {"kind": "agreement", "place": "Астана"}}) == {"kind": ["mou", "agreement"]}
+    assert entry_changes({"before": {}, "after": {"status": "implemented"}}) == {"status": [None, "implemented"]}
+    assert entry_changes({"after": {"kind": "mou"}, "reference": "CAJ-2027-001"}) == {}
+    assert entry_changes({"changes": {"kind": ["mou", "contract"]}}) == {"kind": ["mou", "contract"]}
+    assert entry_changes(None) == {}
+    assert {"before", "after", "changes"} <= HIDDEN_DETAILS and "reference" not in HIDDEN_DETAILS
