@@ -95,7 +95,7 @@ def _apply(doc: Document, c: _Clean) -> None:
         doc.parties.remove(party)
 
 
-def _reindex(doc: Document) -> None:
+def reindex(doc: Document) -> None:
     """The register's search: number, titles, organisations, signatories and their principals, in any script."""
     doc.search_key = search_key(
         doc.reference, *(t.title for t in doc.titles), *(pa.organisation for pa in doc.parties),
@@ -116,7 +116,7 @@ def create(forum: Forum, data: DocumentInput, *, by) -> Document:
     if data.exchanged_now:
         doc.exchanged_at = clock.now()
     numbering.assign(doc, forum)  # takes the forum's lock; flushes
-    _reindex(doc)
+    reindex(doc)
     _link_meetings(doc, c.meeting_ids)
     audit.record(subject_type="document", subject_id=doc.id, action="created", actor=by, forum_id=forum.id,
                  reference=doc.reference, after=snapshot(doc))
@@ -139,7 +139,7 @@ def update(doc: Document, data: DocumentInput, *, by) -> dict[str, list]:
     _editable(doc)
     before = snapshot(doc)
     _apply(doc, c)
-    _reindex(doc)
+    reindex(doc)
     if data.exchanged_now and doc.exchanged_at is None:
         doc.exchanged_at = clock.now()
     db.session.flush()

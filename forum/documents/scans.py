@@ -153,8 +153,15 @@ def _consume(source, sink: BinaryIO | None = None) -> Checked:
         raise InvalidInput(
             _("This file is not a PDF or an image (PNG, JPEG, TIFF, WebP). Scan the signed copy to one of those "
               "formats; renaming a file does not change what it is."), code="scan_wrong_type", field=FIELD)
+    sha, size = _hashed(_prepend(head, chunks), limit, sink)
+    return Checked(content_type=kind[0], extension=kind[1], size=size, sha256=sha, filename=clean_filename(name))
+
+
+def _hashed(chunks: Iterator[bytes], limit: int, sink: BinaryIO | None = None) -> tuple[str, int]:
+    """The SHA-256 and size of the bytes, copied into `sink` as they come; scan_too_big past `limit` (the one
+    size rule of uploads and of the verify box)."""
     digest, size = hashlib.sha256(), 0
-    for chunk in _prepend(head, chunks):
+    for chunk in chunks:
         size += len(chunk)
         if size > limit:
             raise InvalidInput(_("The file is larger than %(mb)s MB, the most a signed copy may be.",
@@ -162,8 +169,7 @@ def _consume(source, sink: BinaryIO | None = None) -> Checked:
         digest.update(chunk)
         if sink is not None:
             sink.write(chunk)
-    return Checked(content_type=kind[0], extension=kind[1], size=size, sha256=digest.hexdigest(),
-                   filename=clean_filename(name))
+    return digest.hexdigest(), size
 
 
 def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
@@ -229,18 +235,11 @@ def verify(forum: Forum, source) -> Verification:
     empty or too large file is refused as for an upload."""
     stream, name = _stream(source)
     limit = max_bytes()
-    digest, size = hashlib.sha256(), 0
-    for chunk in _chunks(stream, limit):
-        size += len(chunk)
-        if size > limit:
-            raise InvalidInput(_("The file is larger than %(mb)s MB, the most a signed copy may be.",
-                                 mb=megabytes(limit)), code="scan_too_big", field=FIELD)
-        digest.update(chunk)
+    sha, size = _hashed(_chunks(stream, limit), limit)
     if size == 0:
         if not name and isinstance(source, FileStorage):
             raise InvalidInput(_("Choose the file to check."), code="scan_missing", field=FIELD)
         raise InvalidInput(_("The file is empty."), code="scan_empty", field=FIELD)
-    sha = digest.hexdigest()
     scans = db.session.scalars(
         sa.select(DocumentScan).join(Document).where(Document.forum_id == forum.id, DocumentScan.sha256 == sha)
         .order_by(Document.number, DocumentScan.id)).all()

@@ -3,7 +3,6 @@ unique, also when two organizers move at once), the tap that marks a document ex
 also when two devices tap at the same moment on PostgreSQL), and the tally following the tap."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -17,6 +16,7 @@ from forum.errors import DomainError
 from forum.forums.models import Forum
 from forum.teams.models import Permission
 from tests import factories as f
+from tests.documents.helpers import postgres_only, race
 
 
 def _positions(forum) -> list[tuple[int, int]]:
@@ -301,35 +301,7 @@ def test_run_sheet_items_follow_the_order_with_titles_in_the_event_languages(db)
 
 # --- races on PostgreSQL -------------------------------------------------------------------------------------------
 
-def _race(app, n, work):
-    barrier, errors, codes = threading.Barrier(n), [], []
-
-    def runner(i):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                work(i)
-                _db.session.commit()
-            except DomainError as e:
-                _db.session.rollback()
-                codes.append(e.code)
-            except Exception as e:  # noqa: BLE001 - asserted below
-                errors.append(e)
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return errors, codes
-
-
-def _postgres_only(db):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("a race on PostgreSQL row locks; this run is on " + db.engine.dialect.name)
+_race, _postgres_only = race, postgres_only
 
 
 def test_two_devices_tapping_the_same_document_record_it_once(app, db):

@@ -2,8 +2,6 @@
 organizers record at the same moment (raced with real threads on PostgreSQL)."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +12,7 @@ from forum.documents.models import Document, DocumentRegister
 from forum.errors import DomainError
 from forum.forums.models import Forum
 from tests import factories as f
+from tests.documents.helpers import postgres_only, race
 
 
 def test_numbers_run_per_forum_from_one_with_the_prefix_from_the_slug_and_year(db):
@@ -77,33 +76,15 @@ def test_a_failed_transaction_leaves_no_gap(db):
 # --- the race on PostgreSQL ----------------------------------------------------------------------------------
 
 def test_concurrent_recording_gives_dense_unique_numbers(app, db):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("a race on PostgreSQL row locks; this run is on " + db.engine.dialect.name)
+    postgres_only(db)
     forum = f.forum(slug="central-asia-japan")
     f.document(forum)  # the register exists; and one document made before the race
     forum_id = forum.id
     db.session.commit()
     n = 12
-    barrier, errors = threading.Barrier(n), []
-
-    def runner(i):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                f.document(_db.session.get(Forum, forum_id), titles={"en": f"Agreement {i}"})
-                _db.session.commit()
-            except Exception as e:  # noqa: BLE001 - asserted below
-                errors.append(e)
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    assert errors == []
+    errors, codes = race(app, n, lambda i: f.document(_db.session.get(Forum, forum_id),
+                                                      titles={"en": f"Agreement {i}"}))
+    assert errors == [] and codes == []
     numbers = sorted(db.session.scalars(sa.select(Document.number).where(Document.forum_id == forum_id)))
     assert numbers == list(range(1, n + 2))
     refs = db.session.scalars(sa.select(Document.reference).where(Document.forum_id == forum_id)).all()
@@ -113,30 +94,11 @@ def test_concurrent_recording_gives_dense_unique_numbers(app, db):
 
 
 def test_concurrent_first_documents_create_one_register(app, db):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("a race on PostgreSQL row locks; this run is on " + db.engine.dialect.name)
+    postgres_only(db)
     forum_id = f.forum().id
     db.session.commit()
-    n = 6
-    barrier, errors = threading.Barrier(n), []
-
-    def runner(i):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                f.document(_db.session.get(Forum, forum_id))
-                _db.session.commit()
-            except Exception as e:  # noqa: BLE001
-                errors.append(e)
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert errors == []
+    errors, codes = race(app, 6, lambda i: f.document(_db.session.get(Forum, forum_id)))
+    assert errors == [] and codes == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DocumentRegister)
                              .where(DocumentRegister.forum_id == forum_id)) == 1
     assert sorted(db.session.scalars(sa.select(Document.number).where(Document.forum_id == forum_id))) == [1, 2, 3, 4, 5, 6]
