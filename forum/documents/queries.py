@@ -16,6 +16,7 @@ from forum import clock
 from forum.audit.models import AuditEntry
 from forum.db import db
 from forum.documents import tally
+from forum.documents.followup import due_condition
 from forum.documents.models import (Ceremony, Confidentiality, DocKind, Document, DocumentParty, DocumentScan,
                                     FollowUpNote, FollowUpStatus)
 from forum.forums.models import Forum
@@ -132,9 +133,9 @@ def _has_sector(sector: str) -> sa.ColumnElement[bool]:
 
 
 def review_due(forum: Forum) -> sa.ColumnElement[bool]:
-    """The condition of a document whose review is due: its date is the forum's today or earlier, not withdrawn."""
-    return sa.and_(Document.next_review_on.is_not(None), Document.next_review_on <= forum_today(forum),
-                   Document.withdrawn_at.is_(None))
+    """The follow-up's rule of a document due for review (followup.due_condition), on the forum's today: the same
+    documents as the Review due page and the weekly digest."""
+    return due_condition(forum_today(forum))
 
 
 def conditions(forum: Forum, f: Filters) -> list[sa.ColumnElement[bool]]:

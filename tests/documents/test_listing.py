@@ -269,3 +269,17 @@ def test_the_list_does_not_grow_with_documents(client, db, login, qs):
         login(org)
         counts.append(statements_for(client, f"/manage/{forum.slug}/documents/{qs}"))
     assert counts[0] == counts[1], f"{counts[0]} statements with 1 document, {counts[1]} with 20"
+
+
+def test_the_review_due_filter_is_the_follow_ups_rule_implemented_and_cancelled_are_never_due(world, monkeypatch):
+    from forum.documents import followup
+    from forum.documents.models import FollowUpStatus
+
+    _at(monkeypatch, datetime(2026, 3, 11, 19, 0, tzinfo=timezone.utc))
+    assert found(world, review="due") == refs(world, "mou", "agreement")
+    world["agreement"].status = FollowUpStatus.IMPLEMENTED
+    world["mou"].status = FollowUpStatus.CANCELLED
+    assert found(world, review="due") == []
+    assert [d.id for d in followup.due(world["forum"])] == []
+    world["mou"].status = FollowUpStatus.STALLED
+    assert found(world, review="due") == refs(world, "mou") == [d.reference for d in followup.due(world["forum"])]
