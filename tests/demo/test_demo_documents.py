@@ -114,6 +114,24 @@ def test_the_readmes_proxy_example_is_the_demos(app, demo):  # noqa: F811
     assert "Bahodir Karimov, Toshkent filiali rahbari, on behalf of Gulnora Sobirova" in spoken
 
 
+def test_the_weekly_digest_tells_the_organizers_what_is_due(demo):  # noqa: F811
+    from datetime import datetime, time, timedelta
+
+    from forum.documents import followup
+    from forum.notifications.models import OutboxMessage
+
+    main = forum(MAIN_SLUG)
+    today = main.local(demo_now()).date()
+    monday = today + timedelta(days=7 - today.weekday())  # next Monday, 09:00 in Astana
+    result = followup.send_weekly_digests(datetime.combine(monday, time(9), tzinfo=main.tz))
+    [mail] = _db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.template == "documents_digest",
+                                                                 OutboxMessage.forum_id == main.id)).all()
+    assert result.sent >= 1 and mail.to_addr == "organizer@example.org"
+    due = followup.due(main, monday)
+    assert len(due) >= 6 and all(d.reference in mail.body_text for d in due)
+    _db.session.rollback()
+
+
 def demo_now():
     from forum import clock
 
