@@ -278,27 +278,30 @@ def send_due(batch: int = 20, transport: Transport | None = None) -> tuple[int, 
 EXPIRE_EVERY = timedelta(minutes=1)
 
 
-def expire_requests(last: datetime | None, now: datetime | None = None) -> datetime | None:
-    """Run meetings.requests.expire_due and commit, unless it ran less than EXPIRE_EVERY ago.
-
-    Returns when it last ran (to pass back next time). A failure is logged and rolled back, never fatal to
-    the mail loop; it is tried again a minute later.
-    """
+def _housekeeping(last: datetime | None, now: datetime | None, every: timedelta, job, failed: str) -> datetime | None:
+    """Run job(now) and commit, unless it ran less than `every` ago. Returns when it last ran (to pass back next
+    time). A failure is logged and rolled back, never fatal to the mail loop; it is tried again `every` later."""
     now = now or clock.now()
-    if last is not None and now - last < EXPIRE_EVERY:
+    if last is not None and now - last < every:
         return last
+    try:
+        job(now)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - mail must keep flowing; the next turn tries again
+        db.session.rollback()
+        current_app.logger.exception(failed)
+    return now
+
+
+def expire_requests(last: datetime | None, now: datetime | None = None) -> datetime | None:
+    """Run meetings.requests.expire_due and commit, unless it ran less than EXPIRE_EVERY ago."""
     from forum.meetings import requests
 
-    try:
-        n = requests.expire_due(now)
-        db.session.commit()
-    except Exception:  # noqa: BLE001 - mail must keep flowing; the next minute tries again
-        db.session.rollback()
-        current_app.logger.exception("b2b: expiring requests failed")
-    else:
-        if n:
+    def job(at: datetime) -> None:
+        if n := requests.expire_due(at):
             current_app.logger.info("b2b: %d request(s) expired", n)
-    return now
+
+    return _housekeeping(last, now, EXPIRE_EVERY, job, "b2b: expiring requests failed")
 
 
 # The weekly review digest of the documents register: looked at once an hour; each forum's digest goes out from
@@ -307,25 +310,14 @@ DIGEST_EVERY = timedelta(hours=1)
 
 
 def send_digests(last: datetime | None, now: datetime | None = None) -> datetime | None:
-    """Queue the documents review digests that are due and commit, unless it ran less than DIGEST_EVERY ago.
-
-    Returns when it last ran. A failure is logged and rolled back, never fatal to the mail loop.
-    """
-    now = now or clock.now()
-    if last is not None and now - last < DIGEST_EVERY:
-        return last
+    """Queue the documents review digests that are due and commit, unless it ran less than DIGEST_EVERY ago."""
     from forum.documents import followup
 
-    try:
-        result = followup.send_weekly_digests(now)
-        db.session.commit()
-    except Exception:  # noqa: BLE001 - mail must keep flowing; the next hour tries again
-        db.session.rollback()
-        current_app.logger.exception("documents: queueing the review digests failed")
-    else:
-        if result.sent:
+    def job(at: datetime) -> None:
+        if (result := followup.send_weekly_digests(at)).sent:
             current_app.logger.info("documents: %d review digest(s) queued", result.sent)
-    return now
+
+    return _housekeeping(last, now, DIGEST_EVERY, job, "documents: queueing the review digests failed")
 
 
 def run_forever(interval: float = 2.0, batch: int = 20) -> None:
