@@ -164,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.documents.public_views import bp as public_documents_bp
     from forum.documents.party_views import bp as documents_party_bp
     from forum.documents.my_views import bp as my_documents_bp
+    from forum.contacts.views import bp as contacts_bp
     import forum.api.documents  # noqa: F401  # its routes join api_bp before it is registered
 
     for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp,
@@ -171,7 +172,7 @@ def _register_blueprints(app: Flask) -> None:
                api_tokens_bp, my_badge_bp, b2b_bp, b2b_directory_bp, b2b_manage_requests_bp, b2b_schedule_bp,
                b2b_meetings_bp, b2b_setup_bp, b2b_availability_bp, documents_bp, documents_record_bp,
                documents_scans_bp, documents_ceremony_bp, documents_followup_bp, public_documents_bp, documents_party_bp,
-               my_documents_bp):
+               my_documents_bp, contacts_bp):
         app.register_blueprint(bp)
 
 

@@ -8,7 +8,8 @@ from forum.organisations.models import Organisation  # noqa: F401
 from forum.teams.models import TeamMember  # noqa: F401
 from forum.badges.models import Badge, ForumKey  # noqa: F401
 from forum.api.models import ApiToken  # noqa: F401
-from forum.checkin.models import Scan  # noqa: F401
+from forum.checkin.models import Conflict, Scan  # noqa: F401
+from forum.contacts.models import Contact  # noqa: F401
 from forum.meetings.models import (B2BProfile, B2BSettings, Interpreter, Meeting, MeetingPrefs,  # noqa: F401
     MeetingRequest, MeetingSession, MeetingSlot, MeetingTable, ScheduleRun, Unavailability)
 from forum.documents.models import (DigestSent, Document, DocumentParty, DocumentRegister,  # noqa: F401

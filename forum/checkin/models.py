@@ -68,3 +68,38 @@ class Scan(db.Model):
 
     badge: Mapped[Badge | None] = relationship()
     user: Mapped[User | None] = relationship()
+
+
+class ConflictKind(str, enum.Enum):
+    """What an offline scan's upload showed that no device could see at the door (issue 11)."""
+
+    DUPLICATE_OFFLINE = "duplicate_offline"  # the same badge admitted on two devices: this is the later entry
+    REVOKED_AFTER_SYNC = "revoked_after_sync"  # admitted offline, but revoked after the device's data was fetched
+    CLOCK_SKEW = "clock_skew"  # the device's clock was far from the server's
+
+
+class Conflict(db.Model):
+    """One conflict an offline upload revealed, kept for the organizers' dashboard until someone reviews it.
+
+    A scan has at most one conflict of each kind. `other_scan` is the scan it collides with (the earlier entry of a
+    duplicate); `skew_seconds` is device time minus server time, for a clock skew."""
+
+    __tablename__ = "checkin_conflicts"
+    __table_args__ = (
+        sa.UniqueConstraint("scan_id", "kind", name="uq_checkin_conflicts_scan_kind"),
+        sa.Index("ix_checkin_conflicts_forum_reviewed", "forum_id", "reviewed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forums.id", ondelete="CASCADE"))
+    scan_id: Mapped[int] = mapped_column(sa.ForeignKey("checkin_scans.id", ondelete="CASCADE"))
+    kind: Mapped[ConflictKind] = mapped_column(enum_column(ConflictKind, length=30))
+    other_scan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("checkin_scans.id", ondelete="SET NULL"))
+    skew_seconds: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    scan: Mapped[Scan] = relationship(foreign_keys=[scan_id])
+    other_scan: Mapped[Scan | None] = relationship(foreign_keys=[other_scan_id])
+    reviewed_by: Mapped[User | None] = relationship()
