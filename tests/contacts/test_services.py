@@ -276,3 +276,14 @@ def test_two_saves_of_the_same_pair_at_once_end_in_one_row(app, db):
         rows = _rows(db)
         assert len(rows) == 1 and rows[0].note in {f"note {i}" for i in range(4)}
         db.session.rollback()
+
+
+def test_a_cancelled_forum_has_no_owner_even_before_its_registrations_are_cancelled(db, forum, me, aliya):
+    from forum.forums.models import ForumStatus
+
+    forum.status = ForumStatus.CANCELLED  # the status alone, as in the instant before the registrations follow
+    assert services.owner_in(me.user, forum) is None
+    assert queries.badge_card(me.user, badge_of(aliya)) is None
+    with pytest.raises(NotAllowed) as e:
+        services.save(me, badge_of(aliya), "")
+    assert _code(e) == "not_a_delegate"
