@@ -6,6 +6,8 @@ import csv
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import vobject
 
 from forum.contacts import exporting
@@ -151,3 +153,27 @@ def test_csv_reads_back_and_neutralises_formulas():
     hostile = rows[4]
     assert hostile[:4] == ["'=HYPERLINK(\"http://evil\")", "'+CMD", "'-2+3", "'@SUM(A1)"]
     assert hostile[6] == "'=1+1"
+
+
+# Text as the services store it: no control character but line breaks and tabs (contacts.services.clean_note,
+# the registration's one-line names), no surrogates.
+_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029\x85")
+                | st.sampled_from("\n\t,;:\\\"ʻ山Қ"), max_size=120)
+
+
+@settings(max_examples=150, deadline=None)
+@given(full=_TEXT.map(str.strip).filter(bool), latin=_TEXT.map(str.strip), note=_TEXT.map(str.strip),
+       company=_TEXT.map(str.strip), version=st.sampled_from(exporting.VERSIONS))
+def test_any_text_survives_the_round_trip(full, latin, note, company, version):
+    full, latin, company = (" ".join(v.replace("\n", " ").replace("\t", " ").split()) for v in (full, latin, company))
+    if not full:
+        return
+    entry = _entry(full, latin, note=note, company=company, position=note[:10].strip())
+    text = exporting.vcard([entry], version)
+    assert all(len(line) <= 75 for line in text.encode("utf-8").split(b"\r\n"))
+    card = _cards(text)[0]
+    assert card.contents["fn"][0].value == full
+    if note:
+        assert card.note.value == note
+    if company:
+        assert card.contents["org"][0].value == [company]

@@ -348,3 +348,26 @@ def test_the_csv_download(client, db, login, forum, me):
     assert rows[0][:2] == ["Name", "Name (Latin)"] and rows[0][7] == "Saved (Asia/Almaty)"
     assert rows[1][:5] == ["'=HYPERLINK(\"http://evil\")", "'+CMD Calc", "Bosh muhandis", "'@SUM(A1)", "'-2+3"]
     assert rows[1][5] == "Uzbekistan" and rows[1][6] == "'=1+1"
+
+
+def test_hostile_notes_never_give_a_500_nor_half_save(client, db, login, me, aliya):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    badge = badge_of(aliya)
+    token = badge.token
+    login(me.user)
+    csrf = _csrf(client)
+
+    @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(note=st.one_of(st.text(max_size=700), st.sampled_from(["\x00", "a\x00b", "x" * 5000, "=1+1"]),
+                          st.lists(st.text(max_size=5), min_size=2, max_size=3)))
+    def check(note):
+        r = client.post(f"/b/{token}/contact", data={"csrf_token": csrf, "note": note})
+        assert r.status_code in (303, 422, 400), r.status_code
+        rows = _rows(db)
+        assert len(rows) <= 1
+        if r.status_code != 303 and rows:
+            assert rows[0].note != note or len(note) <= 500
+
+    check()
