@@ -220,6 +220,11 @@
   // (a delegate approved, a team badge made): decided as a badge that was not inside, with unknownBadge: true
   // and no delegate, so the page can say "not in this phone's data: check their name". Turning away a
   // delegate approved this morning is worse; the upload tells the server, which decides again.
+  // Where the phone cannot know better, it differs from the server (tests/browser/test_offline_verdict_js.py,
+  // DIVERGENCES): a badge revoked, or let in at another door, after the download and not scanned online here
+  // since (the upload flags revoked_after_sync / duplicate_offline); a delegate promoted from the waiting list
+  // after the download (not_approved here, ok there); a genuine signature the server never issued (invalid
+  // there, unknownBadge here).
   async function decide(data, code, direction, ownScans, options) {
     const way = direction === undefined ? 'in' : direction;
     if (way !== 'in' && way !== 'out') throw new Error('The direction is "in" or "out".');
