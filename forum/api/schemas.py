@@ -170,13 +170,22 @@ class ForumInfo(BaseModel):
 
 
 class ScannerDelegate(BaseModel):
-    badge_id: str
+    badge_id: str = Field(description="The badge's id (hex): the 9 bytes after the forum tag in the token.")
     full_name: str
     latin_name: str
     company: str
     company_latin: str
     country: str
-    category: str
+    category: str = Field(description="delegate, speaker, press, vip; organizer or staff for a team badge.")
+    inside: bool = Field(default=False, description="Inside the venue when the data was made: the badge's last "
+                                                    "admitted scan was an entry.")
+    first_checked_in_at: datetime | None = Field(default=None, description="The badge's first entry (UTC), if any: "
+                                                                           "what already_checked_in names.")
+    first_checked_in_device: str = Field(default="", description="The device that let them in first (its label).")
+
+
+class ScannerNotApproved(ScannerDelegate):
+    state: str = Field(description="The registration's state now (e.g. waitlisted): the door says not_approved.")
 
 
 class ScannerData(BaseModel):
@@ -188,7 +197,16 @@ class ScannerData(BaseModel):
     public_key_encoding: Literal["base64"] = "base64"
     revoked_tokens: list[str] = Field(description="Every revoked badge token of the forum, oldest first.")
     delegates: list[ScannerDelegate] = Field(description="Every approved delegate with a live badge.")
-    generated_at: datetime
+    team: list[ScannerDelegate] = Field(
+        default_factory=list, description="The live badges of the forum's team (category organizer or staff; no "
+                                          "company): they pass the door like an approved delegate's.")
+    not_approved: list[ScannerNotApproved] = Field(
+        default_factory=list, description="Live badges whose registration is no longer approved (e.g. moved to the "
+                                          "waiting list): the door answers not_approved.")
+    generated_at: datetime = Field(description="When the data was made (server clock). A genuine token of the forum "
+                                               "that is in no list and not revoked was issued after it: an offline "
+                                               "scanner admits it and says it is not in its data (the server "
+                                               "decides again on upload).")
 
 
 class Ping(BaseModel):

@@ -238,8 +238,10 @@ def checkin_scan(slug: str):
 
 @bp.get("/forums/<slug>/scanner-data")
 @operation("What an offline scanner needs", response=schemas.ScannerData, errors=(403, 404), tags=("check-in",),
-           description="The forum's public key (to verify badge tokens), its revoked tokens and its approved "
-                       "delegates. Badges approved delegates still lack are issued first.")
+           description="The forum's public key (to verify badge tokens), its revoked tokens, its approved "
+                       "delegates, its team's badges and the live badges no longer approved, each with whether it "
+                       "was inside and its first entry: what a scanner needs to decide offline as check-in would. "
+                       "Badges approved delegates still lack are issued first.")
 @authenticated
 def scanner_data(slug: str):
     token = current_token()
