@@ -151,9 +151,13 @@ def _url_for(app, endpoint: str, world: dict) -> str:
 
 
 def _counts() -> dict[str, int]:
+    """The row count of every table, in one query (one round trip, one snapshot) rather than one per table."""
+    tables = _db.metadata.sorted_tables
+    query = sa.select(*(sa.select(sa.func.count()).select_from(t).scalar_subquery().label(f"n{i}")
+                        for i, t in enumerate(tables)))
     with _db.engine.connect() as conn:
-        return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                for t in _db.metadata.sorted_tables}
+        row = conn.execute(query).one()
+    return {t.name: n for t, n in zip(tables, row, strict=True)}
 
 
 def _token(client, url: str) -> str:
