@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import vobject
+from markupsafe import escape
 
 from forum.accounts.models import User
 from forum.badges.models import Badge
@@ -15,6 +16,7 @@ from forum.db import db as _db
 from forum.demo.offline import PHONE_A, PHONE_B
 from forum.demo.seed import MAIN_SLUG
 from forum.registration.models import Registration
+from tests.conftest import IsolatedClient
 from tests.demo.test_demo import demo, forum  # noqa: F401 - the module-scoped demo fixture
 
 DELEGATE = "delegate@example.org"
@@ -22,7 +24,7 @@ DELEGATE = "delegate@example.org"
 
 def _signed_in(app, email: str):
     user = _db.session.scalar(sa.select(User).where(User.email == email))
-    client = app.test_client()
+    client = IsolatedClient(app, app.response_class)  # each request its own `g` (its own signed-in user)
     with client.session_transaction() as s:
         s["_user_id"], s["_fresh"] = user.get_id(), True
     return client
@@ -51,6 +53,16 @@ def test_two_phones_uploaded_offline_scans_with_a_conflict_of_each_kind(demo):  
     inside = _db.session.scalar(sa.select(sa.func.count()).select_from(Badge).where(
         Badge.forum_id == main.id, Badge.first_checked_in_at.is_not(None)))
     assert arrivals.arrived == inside
+
+
+def test_the_dashboard_lists_the_conflicts_for_the_organizer(app, demo):  # noqa: F811
+    html = _signed_in(app, "organizer@example.org").get(f"/manage/{MAIN_SLUG}/checkin").get_data(as_text=True)
+    assert PHONE_A in html and PHONE_B in html
+    from forum.checkin.views import conflict_label
+
+    with app.test_request_context():
+        labels = [conflict_label(kind) for kind in ConflictKind]
+    assert all(str(escape(label)) in html for label in labels)
 
 
 def test_the_demo_delegate_has_saved_contacts_in_three_scripts_and_exports_them(app, demo):  # noqa: F811
