@@ -27,6 +27,7 @@ STATIC_FILES = (
     "css/print.css",
     "js/forum.js",
     "vendor/jsqr/jsQR.js",
+    "vendor/noble-ed25519/noble-ed25519.js",  # Ed25519 where the browser's WebCrypto has none (a classic script)
     "js/offline-verdict.js",
     "js/scanner-store.js",
     "js/scanner-offline.js",
@@ -41,18 +42,10 @@ WORKER_TEMPLATE = "checkin/scanner-sw.js"
 
 
 def static_files() -> list[str]:
-    """The files of STATIC_FILES that exist, plus the vendored Ed25519 library the verdict may load."""
     root = Path(current_app.static_folder)
-    found = [name for name in STATIC_FILES if (root / name).is_file()]
-    found += sorted(str(p.relative_to(root)) for p in (root / "vendor").glob("noble-ed25519/*.js"))
-    return found
+    return [name for name in STATIC_FILES if (root / name).is_file()]
 
 
-def verdict_scripts() -> list[str]:
-    """The scripts of the offline verdict (offline-verdict.js and its vendored Ed25519, when there), in order."""
-    files = static_files()
-    return [name for name in files if name.startswith("vendor/noble-ed25519/")] + \
-        [name for name in files if name == "js/offline-verdict.js"]
 
 
 def version() -> str:

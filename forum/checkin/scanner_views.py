@@ -95,8 +95,7 @@ def _render(forum: Forum, form: ScanForm, *, answer: dict | None = None, status:
     search = _search(forum, q) if q.strip() else None
     return render_template("checkin/scanner.html", forum=forum, form=form, answer=answer, search=search, q=q,
                            arrivals=answer["arrivals"] if answer else _arrivals(forum),
-                           new_nonce=_new_nonce, words=offline_app.words(forum),
-                           offline_scripts=offline_app.verdict_scripts()), status
+                           new_nonce=_new_nonce, words=offline_app.words(forum)), status
 
 
 def _fresh_form(device: str = "", direction: str = "in") -> ScanForm:

@@ -205,22 +205,26 @@
     // A scan that could not reach the server: decided here, queued, and remembered as this phone's own.
     async function decide(code, direction, nonce) {
       const own = await store.ownSince(data.generated_at, OWN_MARGIN_MS);
-      const result = await window.ForumOffline.decide(data, code, direction, own);
+      const device = options.label();
+      const result = await window.ForumOffline.decide(data, code, direction, own, { device: device });
       const scannedAt = new Date().toISOString();
       await store.enqueue({
         nonce: nonce, code: code, direction: direction, scanned_at: scannedAt, synced_at: data.generated_at,
         offline_status: result.status, badge_id: result.badgeId || null, queued_at: Date.now(),
-      }, { badgeId: result.badgeId || null, direction: direction, status: result.status, scannedAt: scannedAt, nonce: nonce });
+      }, { badgeId: result.badgeId || null, direction: direction, status: result.status, scannedAt: scannedAt,
+           nonce: nonce, device: device });
       showState();
       if (online()) scheduleUpload(BACKOFF_MS[0]);
-      return verdictOf(result, direction);
+      const shown = verdictOf(result, direction);
+      if (result.unknownBadge) shown.message = t('UnknownBadge');
+      return shown;
     }
 
     // An online verdict: remembered as this phone's own scan (the data downloaded before it does not know it).
     function rememberOnline(answer, direction, nonce) {
       if (!store || !answer || !answer.delegate) return;
       store.addOwn({ badgeId: answer.delegate.badge_id, direction: direction, status: answer.status,
-                     scannedAt: new Date().toISOString(), nonce: nonce }).catch(function () { /* best effort */ });
+                     scannedAt: new Date().toISOString(), nonce: nonce, device: options.label() }).catch(function () { /* best effort */ });
     }
 
     // --- uploading the queue ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 //   queue     the scans decided offline, waiting for upload, by nonce:
 //             {nonce, code, direction, scanned_at, synced_at, offline_status, badge_id, queued_at}
 //   own       this phone's own scans (online and offline), for ForumOffline.decide:
-//             {id, badgeId, direction, status, scannedAt, nonce}
+//             {id, badgeId, direction, status, scannedAt, nonce, device}
 //   rejected  scans the server will never accept as sent (malformed): {nonce, code, ..., error}
 (function () {
   'use strict';
@@ -120,7 +120,8 @@
       }
       keep.sort(function (a, b) { return a.id - b.id; });
       return keep.map(function (scan) {
-        return { badgeId: scan.badgeId, direction: scan.direction, status: scan.status, scannedAt: scan.scannedAt };
+        return { badgeId: scan.badgeId, direction: scan.direction, status: scan.status, scannedAt: scan.scannedAt,
+                 device: scan.device || '' };
       });
     });
   };
