@@ -18,7 +18,8 @@ const PAGE_TIMEOUT_MS = 4000; // a venue Wi-Fi that is "connected" but dead: fal
 
 self.addEventListener('install', function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
-    return cache.addAll(FILES.concat([PAGE]));
+    // Past the browser's HTTP cache: it may hold a sound as a partial (206) answer, which a cache refuses.
+    return cache.addAll(FILES.concat([PAGE]).map(function (url) { return new Request(url, { cache: 'reload' }); }));
   }).then(function () { return self.skipWaiting(); }));
 });
 

@@ -104,7 +104,7 @@
       bar.classList.toggle('offline-down', !online());
       dataLine.textContent = data ? fill(t('DataFrom'), { time: localWhen(data.generated_at) }) : '';
       dataLine.classList.toggle('d-none', !data);
-      uploadButton.classList.toggle('d-none', !waiting || revoked);
+      uploadButton.classList.toggle('d-none', !waiting || revoked || !online());
       uploadButton.disabled = uploading;
       problem.classList.toggle('d-none', !revoked);
       rejectedBox.classList.toggle('d-none', !rejected.length);

@@ -469,7 +469,9 @@
     const found = offline ? offline.search(q) : null;
     if (!found) return false;
     results.replaceChildren.apply(results, found.results.map(function (d) { return offlineItem(offline.personOf(d)); }));
-    searchMessage.textContent = found.tooShort ? t('TooShort') : !found.results.length ? t('NoneOffline') : t('SearchOffline');
+    const tappable = found.results.some(function (d) { return offline.personOf(d).code; });
+    searchMessage.textContent = found.tooShort ? t('TooShort') : !found.results.length ? t('NoneOffline')
+      : tappable ? t('SearchOfflineTap') : t('SearchOffline');
     return true;
   }
 
