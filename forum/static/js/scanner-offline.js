@@ -123,9 +123,10 @@
       }));
     }
 
-    function tokenRevoked() {
+    // 401: the token was revoked (or its account disabled); 403: its member may no longer check in here.
+    function tokenRevoked(status) {
       revoked = true;
-      problemText.textContent = t('TokenRevoked');
+      problemText.textContent = status === 403 ? t('TokenRefused') : t('TokenRevoked');
       showState();
     }
 
@@ -165,7 +166,7 @@
       try {
         response = await fetch(urls.data, { headers: authorized(), cache: 'no-store' });
       } catch (e) { return; }
-      if (response.status === 401) { tokenRevoked(); return; }
+      if (response.status === 401 || response.status === 403) { tokenRevoked(response.status); return; }
       if (!response.ok) return;
       data = await response.json();
       await store.set('data', data);
@@ -264,7 +265,7 @@
               body: JSON.stringify({ scans: items.map(sent), sent_at: new Date().toISOString() }),
             });
           } catch (e) { backoff(); return; }
-          if (response.status === 401) { tokenRevoked(); return; }
+          if (response.status === 401 || response.status === 403) { tokenRevoked(response.status); return; }
           if (!response.ok) { backoff(); return; }
           const answer = await response.json();
           const byNonce = {};

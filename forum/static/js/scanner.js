@@ -267,6 +267,9 @@
           if (offline) offline.rememberOnline(answer, dir, nonce);
           return true;
         }
+        // A page from the phone's cache whose session has ended (signed out, or its CSRF token belongs to an
+        // older session): the phone's token still works, so the scan is decided here and goes up with it.
+        if (canDecide && (response.status === 401 || answer.error === 'csrf')) return await decideHere();
         showProblem(answer.message || t('Error'));
         return false;
       }
