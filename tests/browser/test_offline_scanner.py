@@ -194,6 +194,43 @@ def test_offline_the_phone_decides_queues_survives_a_reload_and_uploads_each_sca
     assert all(p.startswith("request failed:") for p in problems), problems  # only what offline cut
 
 
+def test_a_server_that_does_not_answer_is_tried_twice_then_the_phone_decides_with_the_same_nonce(browser,
+                                                                                                live_server):
+    """The Wi-Fi says connected but the server cannot be reached: one quick retry, then the verdict on the
+    phone; the queue goes up by the API with the nonce of the attempts, so the server records the scan once."""
+    import json
+
+    seeded = _seed(live_server)
+    context, page = new_context(browser, live_server, PHONE)
+    problems: list[str] = []
+    watch(page, live_server, problems)
+    try:
+        sign_in(page, seeded["email"], PASSWORD)
+        page.goto(f"/manage/{seeded['slug']}/scan")
+        _name_device(page, "Gate 5")
+        _ready_offline(page, seeded["slug"])
+        bodies: list[dict] = []
+
+        def down(route):
+            bodies.append(json.loads(route.request.post_data))
+            route.abort("connectionreset")
+
+        page.route("**/scan/check", down)
+        page.route("**/checkins/batch", lambda route: route.abort("connectionreset"))
+        _type(page, seeded["yamada"])
+        _verdict(page, "ok", "山田 太郎")
+        assert len(bodies) == 2 and bodies[0] == bodies[1]
+        expect(page.locator("#offline-status")).to_have_text("Scans waiting to upload: 1")
+        page.unroute("**/checkins/batch")
+        page.get_by_role("button", name="Upload now").click()
+        expect(page.locator("#offline-status")).to_have_text("Ready to work offline if the network fails.")
+        scans = _scans(live_server, seeded["slug"])
+        assert [(s["result"], s["nonce"], s["device"]) for s in scans] == [("ok", bodies[0]["nonce"], "Gate 5")]
+    finally:
+        context.close()
+    assert all(p.startswith("request failed:") for p in problems), problems
+
+
 def test_a_badge_revoked_on_the_server_is_refused_offline_once_the_phone_has_synced(browser, live_server):
     from forum.badges import issuing
 
