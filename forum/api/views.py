@@ -7,6 +7,7 @@ a wrong method), never an HTML page.
 """
 from __future__ import annotations
 
+import pydantic_core
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
@@ -14,7 +15,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, Unsupporte
 
 from forum.api import schemas, tokens
 from forum.api.auth import Unauthorized, authenticated, current_forum, current_token, www_authenticate
-from forum.checkin import messages
+from forum.checkin import messages, offline
+from forum.checkin.models import Result
 from forum.api.openapi import document, operation
 from forum.api.scanner_data import scanner_data as scanner_data_of
 from forum.checkin import services as checkin
@@ -69,6 +71,8 @@ HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 4
 def _http_error(e: HTTPException) -> Response:
     status = e.code or 500
     headers = {k: v for k, v in e.get_headers() if k in ("Allow",)}
+    if status == 413 and request.endpoint == "api.checkin_batch":  # refused by the body's length, unread
+        return _domain_error(offline.too_large())
     return _error(status, HTTP_CODES.get(status, str(status)), e.description if status == 415 else
                   EXPLANATIONS.get(status, e.description or ""), headers=headers)
 
@@ -89,20 +93,100 @@ def _problem(err: dict) -> schemas.Problem:
                            message=_("%(field)s is not valid: %(why)s", field=name, why=err["msg"]))
 
 
-def _body(model: type[BaseModel]) -> BaseModel:
+def _raw_body(limit: int = BODY_MAX, too_large: Exception | None = None) -> bytes:
     if not request.is_json:
         raise UnsupportedMediaType(_("Send the body as JSON, with Content-Type: application/json."))
     # Checked here rather than with request.max_content_length: the app's own check of every request for
     # NUL bytes has opened the body's stream (with the site's limit) before this blueprint is reached.
-    if (request.content_length or 0) > BODY_MAX:
-        raise RequestEntityTooLarge()
+    if (request.content_length or 0) > limit:
+        raise too_large or RequestEntityTooLarge()
     raw = request.get_data(cache=False)  # a body without a length: the site's MAX_CONTENT_LENGTH holds
-    if len(raw) > BODY_MAX:
-        raise RequestEntityTooLarge()
+    if len(raw) > limit:
+        raise too_large or RequestEntityTooLarge()
+    return raw
+
+
+def _body(model: type[BaseModel]) -> BaseModel:
+    raw = _raw_body()
     try:
         return model.model_validate_json(raw)
     except ValidationError as e:
         raise InvalidBody([_problem(err) for err in e.errors(include_url=False)]) from None
+
+
+# The batch upload (issue 11) takes up to offline.BATCH_MAX scans of the largest size the item schema allows.
+# Every character of a JSON string may be sent as a 6-byte \uXXXX escape (a code's character outside the BMP as
+# a 12-byte surrogate pair), the keys too; plus the punctuation and some whitespace (pretty-printed) per item.
+_ESCAPED = 6
+
+
+def _string_bytes(chars: int, per_char: int = _ESCAPED) -> int:
+    return 2 + chars * per_char
+
+
+ITEM_WHITESPACE = 256
+BATCH_ITEM_MAX = (
+    _string_bytes(schemas.CODE_MAX, 2 * _ESCAPED) + _string_bytes(checkin.NONCE_MAX)
+    + 2 * _string_bytes(schemas.TIME_MAX) + _string_bytes(len("out"))
+    + _string_bytes(max(len(r.value) for r in Result))
+    + sum(_string_bytes(len(name)) + 2 for name in schemas.BatchItem.model_fields)  # "key": ... ,
+    + 2 + ITEM_WHITESPACE)
+BATCH_BODY_MAX = (offline.BATCH_MAX * BATCH_ITEM_MAX + _string_bytes(len("scans")) + _string_bytes(len("sent_at"))
+                  + _string_bytes(schemas.TIME_MAX) + 1024)
+
+
+@bp.url_value_preprocessor
+def _allow_batch_sized_bodies(endpoint: str | None, values: dict | None) -> None:
+    # Before anything reads the body (the app's NUL check does, with the site's 1 MiB limit): see
+    # documents/scan_views.py, the same reason.
+    if endpoint == "api.checkin_batch" and request.method == "POST":
+        request.max_content_length = BATCH_BODY_MAX
+
+
+def _item_problem(err: dict) -> tuple[str, str, str | None]:
+    loc = [str(part) for part in err["loc"]]
+    kind = err["type"]
+    if not loc:
+        return "item_invalid", _("A scan must be a JSON object."), None
+    name = loc[0]
+    if kind == "extra_forbidden":
+        return "field_unknown", _("%(field)s is not a field of a scan.", field=name), name
+    if kind == "missing":
+        return f"{name}_required", _("%(field)s is required.", field=name), name
+    return f"{name}_invalid", _("%(field)s is not valid: %(why)s", field=name, why=err["msg"]), name
+
+
+def batch_item(raw: object) -> offline.Item | offline.Malformed:
+    """One item of a batch, validated alone: a malformed one is answered with its first problem."""
+    nonce = raw.get("nonce") if isinstance(raw, dict) else None
+    nonce = nonce if isinstance(nonce, str) and len(nonce) <= checkin.NONCE_MAX else None
+    try:
+        item = schemas.BatchItem.model_validate(raw)
+    except ValidationError as e:
+        code, text, name = _item_problem(e.errors(include_url=False)[0])
+        return offline.Malformed(code=code, message=text, field=name, nonce=nonce)
+    return offline.Item(code=item.code, nonce=item.nonce, scanned_at=item.scanned_at, direction=item.direction,
+                        synced_at=item.synced_at,
+                        offline_status=item.offline_status.value if item.offline_status else None)
+
+
+def _batch_body() -> tuple[list, object]:
+    """The batch's outer shape: a bare array, or {"scans": [...], "sent_at": ...}; the items are left raw."""
+    raw = _raw_body(BATCH_BODY_MAX, offline.too_large())
+    try:
+        body = pydantic_core.from_json(raw)
+    except ValueError:
+        raise InvalidBody([schemas.Problem(code="invalid_json", message=_("The body is not valid JSON."))]) from None
+    if isinstance(body, list):
+        return body, None
+    if not isinstance(body, dict):
+        raise InvalidBody([schemas.Problem(code="invalid_json", message=_(
+            "The body must be a JSON array of scans, or an object with the scans in \"scans\"."))])
+    try:
+        envelope = schemas.BatchEnvelope.model_validate(body)
+    except ValidationError as e:
+        raise InvalidBody([_problem(err) for err in e.errors(include_url=False)]) from None
+    return envelope.scans, envelope.sent_at
 
 
 def _forum() -> Forum:
@@ -154,8 +238,10 @@ def checkin_scan(slug: str):
 
 @bp.get("/forums/<slug>/scanner-data")
 @operation("What an offline scanner needs", response=schemas.ScannerData, errors=(403, 404), tags=("check-in",),
-           description="The forum's public key (to verify badge tokens), its revoked tokens and its approved "
-                       "delegates. Badges approved delegates still lack are issued first.")
+           description="The forum's public key (to verify badge tokens), its revoked tokens, its approved "
+                       "delegates, its team's badges and the live badges no longer approved, each with whether it "
+                       "was inside and its first entry: what a scanner needs to decide offline as check-in would. "
+                       "Badges approved delegates still lack are issued first.")
 @authenticated
 def scanner_data(slug: str):
     token = current_token()
@@ -164,3 +250,42 @@ def scanner_data(slug: str):
     answer = schemas.ScannerData.model_validate(scanner_data_of(forum, by=token.user))
     db.session.commit()
     return _json(answer)
+
+
+@bp.post("/forums/<slug>/checkins/batch")
+@operation("Upload an offline scanner's queue", request=schemas.BatchRequest, response=schemas.BatchResponse,
+           errors=(400, 403, 404, 413, 415), tags=("check-in",),
+           description=f"Up to {offline.BATCH_MAX} queued scans, each recorded as a check-in with its device time "
+                       "and flagged offline, in order; the answer has one result per item, in order. A malformed "
+                       "item gets its `error` (and is never recorded) while the others are recorded. The same "
+                       "nonce again records nothing new (`replayed`). `recorded: true` means the server has the "
+                       "scan: only then may the device drop it from its queue. Conflicts the upload reveals "
+                       "(duplicate_offline, revoked_after_sync, clock_skew) are listed per scan and on the "
+                       "check-in dashboard. More items: 413 `batch_too_large`, nothing recorded.")
+@authenticated
+def checkin_batch(slug: str):
+    token = current_token()
+    forum = _forum()
+    tokens.authorize(token, forum)
+    raw_items, sent_at = _batch_body()
+    offline.check_size(len(raw_items))
+    done = offline.record_batch(forum, [batch_item(raw) for raw in raw_items], by=token.user, device=token.label,
+                                api_token_id=token.id, sent_at=sent_at)
+    answer = schemas.BatchResponse(results=[_batch_result(r, forum) for r in done.results],
+                                   recorded=done.recorded, failed=done.failed, server_time=done.server_time)
+    db.session.commit()
+    return _json(answer)
+
+
+def _batch_result(r: offline.ItemResult, forum: Forum) -> schemas.BatchResult:
+    if r.error is not None:
+        return schemas.BatchResult(index=r.index, nonce=r.nonce, recorded=False, error=schemas.ItemError(
+            code=r.error.code, message=str(r.error.message), field=r.error.field))
+    outcome = r.outcome
+    return schemas.BatchResult(
+        index=r.index, nonce=r.nonce, recorded=True, replayed=outcome.replayed, status=outcome.status,
+        admitted=outcome.admitted, message=messages.verdict(outcome, forum).message,
+        direction=outcome.scan.direction, delegate=checkin.describe(outcome.badge),
+        first_checked_in_at=outcome.first_checked_in_at,
+        first_checked_in_device=outcome.first_checked_in_device if outcome.first_checked_in_at else None,
+        conflicts=list(r.conflicts))

@@ -208,13 +208,16 @@ def revoked_tokens(forum: Forum) -> list[str]:
                                    .order_by(Badge.revoked_at, Badge.id)))
 
 
-def live_badges(forum: Forum) -> list[Badge]:
-    """The forum's live delegate badges, with registration and company loaded (for printing and scanners)."""
-    return list(db.session.scalars(
-        sa.select(Badge).options(joinedload(Badge.registration).joinedload(Registration.company))
-        .where(Badge.forum_id == forum.id, Badge.revoked_at.is_(None), Badge.registration_id.is_not(None))
-        .order_by(Badge.id)
-    ).unique())
+def live_badges(forum: Forum, *, team: bool = False) -> list[Badge]:
+    """The forum's live delegate badges, with registration and company loaded (for printing and scanners); with
+    `team`, the live organizer and staff badges too, with their holders. One query."""
+    query = sa.select(Badge).options(joinedload(Badge.registration).joinedload(Registration.company))
+    where = [Badge.forum_id == forum.id, Badge.revoked_at.is_(None)]
+    if team:
+        query = query.options(joinedload(Badge.user))
+    else:
+        where.append(Badge.registration_id.is_not(None))
+    return list(db.session.scalars(query.where(*where).order_by(Badge.id)).unique())
 
 
 def fingerprint(badge: Badge) -> str:

@@ -192,7 +192,9 @@ def check_in(forum: Forum, code: str | None, *, by: User, device: str | None, no
         if way is Direction.IN:
             badge.inside = True
             if badge.first_checked_in_at is None:
-                badge.first_checked_in_at, badge.first_checked_in_device = now, device
+                # Offline, the person came in when the device scanned (but not in the server's future).
+                entered = min(scanned_at, now) if offline and scanned_at is not None else now
+                badge.first_checked_in_at, badge.first_checked_in_device = entered, device
         else:
             badge.inside = False
     return Outcome(status=status, scan=scan, badge=badge, first_checked_in_at=first_at,

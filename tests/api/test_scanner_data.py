@@ -5,7 +5,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from forum import clock
 from forum.badges import issuing, tokens as badge_tokens
+from forum.checkin import services as checkin
 from forum.badges.models import Badge, ForumKey
 from forum.registration import states
 from forum.registration.models import RegState
@@ -52,10 +54,12 @@ def test_the_public_key_verifies_every_listed_badge_and_the_revoked_ones_are_lis
     assert not set(data["revoked_tokens"]) & set(live.values())
     assert listed[kz.code] == {"badge_id": kz.code, "full_name": "Гүлнұр Әбілқасымова",
                                "latin_name": "ABILKASSYMOVA Gulnur", "company": "«Бәйтерек» АҚ",
-                               "company_latin": "Baiterek JSC", "country": "KZ", "category": "delegate"}
+                               "company_latin": "Baiterek JSC", "country": "KZ", "category": "delegate",
+                               "inside": False, "first_checked_in_at": None, "first_checked_in_device": ""}
     assert listed[uz.code]["full_name"] == "Oʻgʻiloy Gʻulomova" and listed[uz.code]["category"] == "press"
     assert listed[ja.code]["category"] == "speaker"
     assert datetime.fromisoformat(data["generated_at"]).tzinfo is not None
+    assert data["team"] == [] and data["not_approved"] == []
 
 
 def test_approved_delegates_without_a_badge_get_one_first(client, db, door):
@@ -95,6 +99,7 @@ def test_one_query_for_the_delegates_however_many(client, db, door):
     def statements(n_more: int) -> int:
         for _ in range(n_more):
             f.approved(door.forum)
+            issuing.team_badge(door.forum, f.member(door.forum, Permission.CHECKIN), by=f.organizer())
         db.session.commit()
         with counting(db.engine) as seen:
             _get(client, door)
@@ -104,7 +109,7 @@ def test_one_query_for_the_delegates_however_many(client, db, door):
     one = statements(1)
     twenty = statements(19)
     assert one == twenty
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Badge)) == 20
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Badge)) == 40  # 20 delegates, 20 team
 
 
 def test_a_cancelled_forum_still_answers_with_its_status(client, db, door):
@@ -124,3 +129,53 @@ def test_a_manager_token_gets_it_too(client, db, door):
     db.session.commit()
     r = client.get(f"/api/v1/forums/{door.forum.slug}/scanner-data", headers={"Authorization": f"Bearer {new.secret}"})
     assert r.status_code == 200
+
+
+def test_each_badge_says_whether_it_was_inside_and_its_first_entry(client, db, door):
+    forum = door.forum
+    inside, left, never = f.badge(forum), f.badge(forum), f.badge(forum)
+    t0 = clock.now()
+    checkin.check_in(forum, inside.token, by=door.staff, device="Gate 1", nonce="a", now=t0)
+    checkin.check_in(forum, left.token, by=door.staff, device="Gate 2", nonce="b", now=t0)
+    checkin.check_in(forum, left.token, by=door.staff, device="Gate 1", nonce="c", direction="out", now=t0)
+    db.session.commit()
+    listed = {d["badge_id"]: d for d in _get(client, door)["delegates"]}
+    assert listed[inside.code]["inside"] is True and listed[inside.code]["first_checked_in_device"] == "Gate 1"
+    assert datetime.fromisoformat(listed[inside.code]["first_checked_in_at"]) == t0
+    assert listed[left.code]["inside"] is False and listed[left.code]["first_checked_in_device"] == "Gate 2"
+    assert datetime.fromisoformat(listed[left.code]["first_checked_in_at"]) == t0
+    assert (listed[never.code]["inside"], listed[never.code]["first_checked_in_at"],
+            listed[never.code]["first_checked_in_device"]) == (False, None, "")
+
+
+def test_team_badges_are_listed_apart_and_pass_the_door(client, db, door):
+    forum = door.forum
+    boss = f.member(forum, Permission.MANAGE, name="Айгерим Сапарова")
+    organizer_badge = issuing.team_badge(forum, boss, by=boss)
+    staff_badge = issuing.team_badge(forum, door.staff, by=boss)
+    gone = f.member(forum, Permission.CHECKIN, name="山田 次郎")
+    revoked = issuing.team_badge(forum, gone, by=boss)
+    issuing.revoke(revoked, by=boss, reason="Left the team")
+    delegate = f.badge(forum)
+    assert checkin.check_in(forum, staff_badge.token, by=door.staff, device="Gate 1", nonce="s").status.value == "ok"
+    db.session.commit()
+    data = _get(client, door)
+    team = {d["badge_id"]: d for d in data["team"]}
+    assert set(team) == {organizer_badge.code, staff_badge.code}
+    assert [d["badge_id"] for d in data["delegates"]] == [delegate.code]
+    assert team[organizer_badge.code] == {
+        "badge_id": organizer_badge.code, "full_name": "Айгерим Сапарова", "latin_name": "", "company": "",
+        "company_latin": "", "country": "", "category": "organizer", "inside": False, "first_checked_in_at": None,
+        "first_checked_in_device": ""}
+    assert team[staff_badge.code]["category"] == "staff" and team[staff_badge.code]["inside"] is True
+    assert revoked.token in data["revoked_tokens"]
+
+
+def test_a_live_badge_no_longer_approved_is_listed_as_not_approved(client, db, door):
+    badge = f.badge(door.forum, full_name="Oʻgʻiloy Gʻulomova")
+    states.transition(badge.registration, RegState.WAITLISTED, by=None, notify=False)
+    db.session.commit()
+    data = _get(client, door)
+    assert data["delegates"] == [] and badge.token not in data["revoked_tokens"]
+    [entry] = data["not_approved"]
+    assert (entry["badge_id"], entry["full_name"], entry["state"]) == (badge.code, "Oʻgʻiloy Gʻulomova", "waitlisted")

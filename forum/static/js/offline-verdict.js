@@ -206,15 +206,25 @@
   //  3. revoked: the code's canonical token is in data.revoked_tokens;
   //  4. not_approved: a live badge whose registration is no longer approved (data.not_approved);
   //  5. "in": already_checked_in when inside, with the first entry's time and device, else ok;
-  //     "out": ok when inside, else not_checked_in. Inside is the badge's `inside` when the data was made,
-  //     then this device's own scans since (ownScans, oldest first: [{badgeId, direction, status,
-  //     scannedAt, device?}]): each ok "in" puts the badge inside (and is its first entry if it had none),
-  //     each ok "out" outside; the newest wins. Scans the data already counted may be passed again: the
-  //     outcome is the same.
+  //     "out": ok when inside, else not_checked_in.
+  // What the data says of a badge (revoked, approved, inside, first entry) is then brought up to date by this
+  // device's own scans of it since the data was made, oldest first, the newest winning: ownScans =
+  // [{badgeId, direction, status, scannedAt, device?, firstCheckedInAt?, firstCheckedInDevice?}], each with
+  // the verdict it got (the server's when the scan went online, decide's when offline):
+  //   ok "in": inside (its first entry if the badge had none: scannedAt, and device or options.device);
+  //   ok "out" and not_checked_in: outside; already_checked_in: inside (the server saw an entry this data
+  //   does not know; its firstCheckedIn* when given); revoked: revoked for good; not_approved: not approved
+  //   until a later admitted scan. A scan the data already counted may be passed again: the outcome is the
+  //   same.
   // A genuine token of this forum, not revoked, that is in none of the lists was issued after the download
   // (a delegate approved, a team badge made): decided as a badge that was not inside, with unknownBadge: true
   // and no delegate, so the page can say "not in this phone's data: check their name". Turning away a
   // delegate approved this morning is worse; the upload tells the server, which decides again.
+  // Where the phone cannot know better, it differs from the server (tests/browser/test_offline_verdict_js.py,
+  // DIVERGENCES): a badge revoked, or let in at another door, after the download and not scanned online here
+  // since (the upload flags revoked_after_sync / duplicate_offline); a delegate promoted from the waiting list
+  // after the download (not_approved here, ok there); a genuine signature the server never issued (invalid
+  // there, unknownBadge here).
   async function decide(data, code, direction, ownScans, options) {
     const way = direction === undefined ? 'in' : direction;
     if (way !== 'in' && way !== 'out') throw new Error('The direction is "in" or "out".');
@@ -234,24 +244,34 @@
     const ix = indexOf(data);
     const known = ix.badges.get(verdict.badgeId);
     if (known) result.delegate = known.entry;
-    if (ix.revoked.has(normalize(code))) return finish('revoked');
-    if (known && !known.approved) return finish('not_approved');
-    if (!known) result.unknownBadge = true;
+    let revoked = ix.revoked.has(normalize(code));
+    let approved = known ? known.approved : true;
     let inside = !!(known && known.entry.inside);
     let firstAt = known ? known.entry.first_checked_in_at || null : null;
     let firstDevice = known ? known.entry.first_checked_in_device || '' : '';
     (ownScans || []).forEach(function (s) {
-      if (s.badgeId !== verdict.badgeId || s.status !== 'ok') return;
-      if (s.direction === 'out') {
-        inside = false;
-        return;
-      }
-      inside = true;
-      if (!firstAt) {
-        firstAt = s.scannedAt || null;
-        firstDevice = s.device !== undefined ? s.device : (opts.device || '');
+      if (s.badgeId !== verdict.badgeId) return;
+      if (s.status === 'revoked') {
+        revoked = true;
+      } else if (s.status === 'not_approved') {
+        approved = false;
+      } else if (s.status === 'ok' || s.status === 'already_checked_in' || s.status === 'not_checked_in') {
+        approved = true;
+        inside = s.status === 'already_checked_in' || (s.status === 'ok' && s.direction !== 'out');
+        if (inside && !firstAt) {
+          if (s.status === 'ok') {
+            firstAt = s.scannedAt || null;
+            firstDevice = s.device !== undefined ? s.device : (opts.device || '');
+          } else {
+            firstAt = s.firstCheckedInAt || null;
+            firstDevice = s.firstCheckedInDevice || '';
+          }
+        }
       }
     });
+    if (revoked) return finish('revoked');
+    if (!approved) return finish('not_approved');
+    if (!known) result.unknownBadge = true;
     if (way === 'in') {
       if (inside) {
         result.firstCheckedInAt = firstAt;
