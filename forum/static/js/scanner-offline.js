@@ -102,6 +102,8 @@
       else if (ready) line = t('OfflineReady');
       statusLine.textContent = line;
       bar.classList.toggle('offline-down', !online());
+      const arrivals = el('arrivals'); // the server's count: as of the last answer, so greyed while offline
+      if (arrivals) arrivals.classList.toggle('text-body-secondary', !online());
       dataLine.textContent = data ? fill(t('DataFrom'), { time: localWhen(data.generated_at) }) : '';
       dataLine.classList.toggle('d-none', !data);
       uploadButton.classList.toggle('d-none', !waiting || revoked || !online());
