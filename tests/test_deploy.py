@@ -104,3 +104,22 @@ def test_the_larger_body_limit_covers_exactly_the_scan_upload_routes(app):
               if r.endpoint not in ("documents_scans.upload", "documents_scans.verify", "documents_scans.scans")
               and "POST" in r.methods and pattern.match(r.rule.replace("<slug>", "x").replace("<int:doc_id>", "1"))]
     assert others == []
+
+
+def test_the_batch_upload_has_a_body_limit_that_fits_the_largest_batch_and_only_that_route(app):
+    """An offline phone's queue of 500 scans of the largest size the API accepts passes nginx; no other route
+    gets the larger limit."""
+    from forum.api import views
+
+    m = re.search(r"location ~ (\S+) \{\s*client_max_body_size (\d+)m;\s*proxy_pass http://forum_app;\s*\}\s*\}\s*\}",
+                  NGINX.read_text())
+    assert m is not None, "the batch location is the last one"
+    pattern, megabytes = re.compile(m.group(1)), int(m.group(2))
+    assert views.BATCH_BODY_MAX <= megabytes * 1024 * 1024
+    with app.test_request_context():
+        from flask import url_for
+
+        assert pattern.match(url_for("api.checkin_batch", slug="central-asia-japan"))
+    others = [r.rule for r in app.url_map.iter_rules() if r.endpoint != "api.checkin_batch"
+              and pattern.match(r.rule.replace("<slug>", "x"))]
+    assert others == []

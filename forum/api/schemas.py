@@ -96,11 +96,18 @@ class CheckinResponse(BaseModel):
 
 # --- the offline queue's batch upload (issue 11) ----------------------------------------------------------
 
+# A queued code is what an offline phone read and already judged: a badge URL is under 300 characters. Longer ones
+# are garbage (invalid either way) and keep the whole upload small (api.views.BATCH_BODY_MAX: about 3.5 MB).
+BATCH_CODE_MAX = 500
+
+
 class BatchItem(_In):
     """One queued offline scan. Validated one by one (api.views.batch_item): a malformed item gets its own error
     in the answer, and the others are recorded."""
 
-    code: str = Field(max_length=CODE_MAX, description="What the camera read: the badge URL or the bare token.")
+    code: str = Field(max_length=BATCH_CODE_MAX,
+                      description=f"What the camera read: the badge URL or the bare token (at most {BATCH_CODE_MAX} "
+                                  "characters in a batch).")
     nonce: str = Field(min_length=1, max_length=checkin.NONCE_MAX, pattern=NONCE_PATTERN,
                        description="The device's own name for this scan (printable ASCII). A nonce already "
                                    "recorded is not recorded again: its item answers `replayed: true`.")

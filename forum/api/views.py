@@ -126,7 +126,7 @@ def _string_bytes(chars: int, per_char: int = _ESCAPED) -> int:
 
 ITEM_WHITESPACE = 256
 BATCH_ITEM_MAX = (
-    _string_bytes(schemas.CODE_MAX, 2 * _ESCAPED) + _string_bytes(checkin.NONCE_MAX)
+    _string_bytes(schemas.BATCH_CODE_MAX, 2 * _ESCAPED) + _string_bytes(checkin.NONCE_MAX)
     + 2 * _string_bytes(schemas.TIME_MAX) + _string_bytes(len("out"))
     + _string_bytes(max(len(r.value) for r in Result))
     + sum(_string_bytes(len(name)) + 2 for name in schemas.BatchItem.model_fields)  # "key": ... ,

@@ -4,7 +4,11 @@ Who sees what:
 - a signed-in member of the badge's forum's team with the check-in permission: the badge holder, the
   badge's state at the door, and a "Check in" button; after it, the check-in result in the scanner's
   words and colours (green, amber, red);
-- anyone else (anonymous, delegates, other forums' teams): only that the badge is valid for this forum,
+- a signed-in approved delegate of the badge's forum (contacts.queries.badge_card): the holder's card
+  (names in both scripts, position, company, country, the company's B2B profile) and a "Save contact"
+  form, posted to /b/<token>/contact; "This is your badge" on their own; and for a holder whose company
+  did not consent to the directory, no more than anyone else sees;
+- anyone else (anonymous, other forums' delegates and teams): only that the badge is valid for this forum,
   plus the holder's name and company when their company agreed to the participant directory, or that a
   team badge is one. A revoked, forged, unknown or not-approved badge is "not a valid badge", with no
   word on why (that would help a forger). Never indexed, never cached.
@@ -20,11 +24,15 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from forum.badges import lookup
 from forum.checkin import messages, queries, services
+from forum.contacts import queries as contact_queries
+from forum.contacts import services as contact_services
+from forum.contacts.forms import NoteForm
 from forum.db import db
 from forum.errors import InvalidInput, NotAllowed
 from forum.extensions import limiter
@@ -67,7 +75,14 @@ def show(token: str):
                      scan=scan, nonce="page-" + secrets.token_urlsafe(18), messages=messages)
     if found is None or not found.is_valid:
         return _page("badges/badge_page.html", 404, found=None)
-    return _page("badges/badge_page.html", found=found, badge=found.badge, messages=messages,
+    card = contact_queries.badge_card(current_user, found.badge)
+    form = NoteForm(data={"note": card.contact.note if card and card.contact else ""})
+    return _public_page(found, card, form)
+
+
+def _public_page(found: lookup.Found, card: contact_queries.BadgeCard | None, form: NoteForm, status: int = 200):
+    return _page("badges/badge_page.html", status, found=found, badge=found.badge, messages=messages, card=card,
+                 form=form,
                  consented=found.badge.registration is not None and found.badge.registration.company.directory_consent)
 
 
@@ -86,3 +101,30 @@ def check_in(token: str):
         abort(400)
     db.session.commit()
     return redirect(url_for(".show", token=found.badge.token, scan=outcome.scan.nonce), 303)
+
+
+@bp.post("/b/<token>/contact")
+@limiter.limit(_limit, exempt_when=_team_member)
+@login_required
+def save_contact(token: str):
+    """The card's "Save contact" form: saves the holder in the viewer's contacts, or updates the note of the
+    one saved before (contacts.services.save); then back to the card. A refusal says no more than the page."""
+    found = lookup.find(token)
+    if found is None or not found.is_valid:
+        abort(404)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    owner = contact_services.owner_in(current_user, found.forum)
+    try:
+        _contact, created = contact_services.save(owner, found.badge, form.note.data)
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except InvalidInput as e:
+        db.session.rollback()
+        form.note.errors = [e.message]
+        return _public_page(found, contact_queries.badge_card(current_user, found.badge), form, 422)
+    db.session.commit()
+    flash(_("Saved in your contacts.") if created else _("The note is updated."), "success")
+    return redirect(url_for(".show", token=found.badge.token), 303)

@@ -39,13 +39,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from forum import clock
+from forum.audit import services as audit
 from forum.accounts.models import User
 from forum.badges import keys, tokens
 from forum.badges.models import Badge
 from forum.checkin import services
 from forum.checkin.models import Conflict, ConflictKind, Direction, Result, Scan
 from forum.db import db
-from forum.errors import DomainError, InvalidInput
+from forum.errors import DomainError, InvalidInput, InvalidState, NotFound
 from forum.forums.models import Forum
 from forum.teams import permissions
 from forum.teams.models import Permission
@@ -225,3 +226,18 @@ def _conflicts(outcome: services.Outcome, item: Item, *, skew: timedelta | None,
         badge.first_checked_in_at, badge.first_checked_in_device = entered, scan.device
     _flag(holder, ConflictKind.DUPLICATE_OFFLINE, other=scan, now=now)
     return replace(outcome, status=Result.OK, first_checked_in_at=None, first_checked_in_device="")
+
+
+def review(forum: Forum, conflict_id: int, *, by: User, now: datetime | None = None) -> Conflict:
+    """An organizer has looked at this conflict: it leaves the open list (audited). NotFound for another forum's."""
+    permissions.require(by, forum, Permission.CHECKIN)
+    conflict = db.session.get(Conflict, conflict_id)
+    if conflict is None or conflict.forum_id != forum.id:
+        raise NotFound(_("There is no such conflict at this forum."), code="conflict_not_found")
+    if conflict.reviewed_at is not None:
+        raise InvalidState(_("This conflict was marked reviewed already."), code="conflict_reviewed")
+    conflict.reviewed_at, conflict.reviewed_by_id = now or clock.now(), by.id
+    db.session.flush()
+    audit.record(subject_type="checkin_conflict", subject_id=conflict.id, action="checkin_conflict_reviewed",
+                 actor=by, forum_id=forum.id, kind=conflict.kind.value, scan=conflict.scan_id)
+    return conflict

@@ -223,3 +223,31 @@ def own_scan(badge: Badge, nonce: str | None, user) -> Scan | None:
         return None
     return db.session.scalar(sa.select(Scan).where(Scan.forum_id == badge.forum_id, Scan.nonce == nonce,
                                                    Scan.user_id == user.id, Scan.badge_id == badge.id))
+
+
+# --- offline conflicts (issue 11) ----------------------------------------------------------------
+
+def conflicts(forum: Forum, *, reviewed: bool = False) -> sa.Select:
+    """The forum's offline conflicts, newest first: the open ones, or with `reviewed` all of them; each with its
+    scan, the other scan, the badge's delegate and company or team member: for db.paginate, no N+1."""
+    from sqlalchemy.orm import aliased
+
+    from forum.checkin.models import Conflict
+
+    other = aliased(Scan)
+    stmt = (sa.select(Conflict)
+            .options(joinedload(Conflict.scan).joinedload(Scan.badge).joinedload(Badge.registration)
+                     .joinedload(Registration.company),
+                     joinedload(Conflict.scan).joinedload(Scan.badge).joinedload(Badge.user),
+                     joinedload(Conflict.scan).joinedload(Scan.user),
+                     joinedload(Conflict.other_scan.of_type(other)), joinedload(Conflict.reviewed_by))
+            .where(Conflict.forum_id == forum.id)
+            .order_by(Conflict.created_at.desc(), Conflict.id.desc()))
+    return stmt if reviewed else stmt.where(Conflict.reviewed_at.is_(None))
+
+
+def open_conflicts(forum: Forum) -> int:
+    from forum.checkin.models import Conflict
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Conflict)
+                             .where(Conflict.forum_id == forum.id, Conflict.reviewed_at.is_(None))) or 0

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_babel import ngettext
 from markupsafe import Markup
 
 from forum import clock
-from forum.checkin import chart, messages, queries
-from forum.checkin.models import FAILED, Result
+from forum.checkin import chart, messages, offline, queries
+from forum.checkin.models import FAILED, ConflictKind, Result
 from forum.db import db
+from forum.errors import DomainError
 from forum.forums.models import Forum
 from forum.teams.models import Permission
 from forum.teams.permissions import current_forum, forum_permission
@@ -49,8 +51,8 @@ def _listed(raw: str | None) -> Result | None:
     return result if result in queries.LISTABLE else None
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "")
+def _page_number(name: str = "page") -> int:
+    raw = request.args.get(name, "")
     if raw.isascii() and raw.isdigit() and (len(raw) > 19 or int(raw) > MAX_PAGE):
         abort(404)  # a page so far out that there is none (and no 5,000-digit int() to parse)
     return ascii_int(raw, maximum=MAX_PAGE) or 1
@@ -99,10 +101,47 @@ def dashboard(slug: str):
                        per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
     curve = queries.arrival_curve(forum, _day(request.args.get("day")))
     counts = queries.scan_counts(forum)
+    show_reviewed = request.args.get("reviewed") == "1"
+    conflicts = db.paginate(queries.conflicts(forum, reviewed=show_reviewed), page=_page_number("cpage"),
+                            per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
     return render_template(
         "checkin/dashboard.html", forum=forum, presence=queries.presence(forum), curve=curve,
         charts=_charts(forum, curve), counts=counts, refused=sum(counts[r] for r in FAILED), page=page,
         listed=listed, listable=queries.LISTABLE, now=clock.now(), result_label=messages.title,
         result_tone=messages.bootstrap_tone, reason=messages.scan_reason, badge_category=messages.category_label,
-        quarter=queries.QUARTER, day_label=day_label,
+        quarter=queries.QUARTER, day_label=day_label, conflicts=conflicts, show_reviewed=show_reviewed,
+        open_conflicts=queries.open_conflicts(forum), conflict_label=conflict_label, skew_text=skew_text,
     )
+
+
+def conflict_label(kind: ConflictKind) -> str:
+    return {
+        ConflictKind.DUPLICATE_OFFLINE: _("Admitted on two devices while offline"),
+        ConflictKind.REVOKED_AFTER_SYNC: _("Badge revoked after the device last downloaded its data"),
+        ConflictKind.CLOCK_SKEW: _("Device clock far from the server's"),
+    }[kind]
+
+
+def skew_text(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    minutes = round(abs(seconds) / 60)
+    if seconds > 0:
+        return ngettext("%(num)d minute ahead", "%(num)d minutes ahead", minutes)
+    return ngettext("%(num)d minute behind", "%(num)d minutes behind", minutes)
+
+
+@bp.post("/conflicts/<int:conflict_id>/review")
+@forum_permission(Permission.CHECKIN)
+def review_conflict(slug: str, conflict_id: int):
+    forum = current_forum()
+    try:
+        offline.review(forum, conflict_id, by=current_user)
+    except DomainError as e:
+        if e.status == 404:
+            abort(404)
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Marked reviewed."), "success")
+    return redirect(url_for(".dashboard", slug=forum.slug, _anchor="conflicts-h"))

@@ -211,6 +211,7 @@ class _Seeder:
         self._door(main, second, organizer)
         self._b2b(main, organizer)
         self._documents(main, organizer)
+        self._offline(main)
 
     def _failed_mail(self, forum: Forum) -> None:
         """Two approval mails a mail server refused for good, so that Manage → Mail shows what failed and
@@ -600,6 +601,14 @@ class _Seeder:
         device_tokens.create(organizer, label="Documents register (demo)", forum=main, by=organizer,
                              known_secret=DEMO_REGISTER_TOKEN)
 
+    def _offline(self, main: Forum) -> None:
+        """Issue 11: two phones admitted people offline while the Wi-Fi was down (one conflict of each kind on the
+        dashboard), and delegate@example.org saved contacts by scanning badges (forum.demo.offline)."""
+        from forum.demo import offline
+
+        tanaka = next(login for login in LOGINS if login.kind == DELEGATE)
+        self.offline = offline.seed(main, self.users[STAFF][0], self.now, tanaka.email)
+
     # --- what `forum demo` prints -----------------------------------------------------------------
 
     def summary(self, seconds: float) -> str:
@@ -629,6 +638,12 @@ class _Seeder:
                      f"{seen.arrived} of {seen.expected} ({seen.present} inside now)")
         lines.append(b2b_summary(main))
         lines.append(documents_summary(main))
+        seeded = getattr(self, "offline", None)
+        if seeded is not None:
+            lines.append(f"  offline: {seeded.offline_scans} scans uploaded by two phones after a Wi-Fi outage, "
+                         f"{seeded.conflicts} conflicts on the check-in dashboard")
+            lines.append(f"  contacts: delegate@example.org saved {seeded.contacts}; signed in as them, open "
+                         f"{seeded.try_badge} to save another")
         lines += ["", "Logins (e-mail / password):"]
         for login in LOGINS:
             created = self.users[login.kind][1]

@@ -17,7 +17,6 @@ from forum.notifications.models import MailStatus, OutboxMessage
 from forum.registration import services as registration
 from forum.registration.choices import FORUM_COUNTRIES
 from forum.registration.models import CompanyRegistration, LateInvitation, RegState, Registration
-from tests.conftest import _empty_all_tables
 
 KANA = re.compile(r"[\u3040-\u30ff]")
 KANJI = re.compile(r"[\u4e00-\u9fff]")
@@ -27,15 +26,13 @@ TABLES = (Forum, CompanyRegistration, Registration, User, AuditEntry, OutboxMess
 
 @pytest.fixture(scope="module")
 def demo(app):
-    """The demo, loaded once for this module (a few seconds), then emptied as the `db` fixture does.
+    """The demo: `app` is this module's own copy of it (tests/demo/conftest.py), thrown away after the module.
 
     Tests here must not commit: they share the loaded data.
     """
     with app.app_context():
-        load(echo=lambda *a: None)
         yield
         _db.session.remove()
-        _empty_all_tables()
 
 
 def forum(slug: str) -> Forum:

@@ -9,24 +9,20 @@ import sqlalchemy as sa
 from forum.accounts import services as accounts
 from forum.audit.models import AuditEntry
 from forum.db import db as _db
-from forum.demo import load
 from forum.demo.seed import MAIN_SLUG, RECONSIDER_EMAIL, RECONSIDER_REASON, SECOND_SLUG
 from forum.forums.models import Forum, WaitlistMode
 from forum.notifications.models import MailStatus, OutboxMessage
 from forum.registration import services as registration, waitlist
 from forum.registration.models import RegState, Registration
 from forum.review import services as review
-from tests.conftest import _empty_all_tables
 
 
 @pytest.fixture(scope="module")
 def demo(app):
-    """The demo, loaded once for this module. Tests here roll back what they change."""
+    """The demo: `app` is this module's own copy of it (tests/demo/conftest.py). Tests roll back their changes."""
     with app.app_context():
-        load(echo=lambda *a: None)
         yield
         _db.session.remove()
-        _empty_all_tables()
 
 
 @pytest.fixture()

@@ -62,6 +62,7 @@ class World:
     grid: dict[str, dict] = field(default_factory=dict)  # each forum's B2B session, table and interpreter
     docs: dict[str, Any] = field(default_factory=dict)  # a registered document in each forum
     scans: dict[str, Any] = field(default_factory=dict)  # a signed copy of each forum's document
+    conflicts: dict[str, Any] = field(default_factory=dict)  # an offline check-in conflict in each forum
 
 
 # --- the one table to extend ------------------------------------------------------------------
@@ -86,6 +87,7 @@ URL_ARGS: dict[str, Callable[[World, str], Any]] = {
     "interpreter_id": lambda w, side: w.grid[side]["interpreter"].id,
     "doc_id": lambda w, side: w.docs[side].id,
     "scan_id": lambda w, side: w.scans[side].id,
+    "conflict_id": lambda w, side: w.conflicts[side].id,
 }
 # Query strings a GET route needs to show its page rather than a 404 (the URL arguments come from URL_ARGS).
 QUERY_ARGS: dict[str, Callable[[World], dict]] = {
@@ -94,7 +96,8 @@ QUERY_ARGS: dict[str, Callable[[World], dict]] = {
 }
 # The arguments that name something inside one forum: forum B's slug with forum A's value is a 404.
 IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id", "request_id", "run_id",
-                  "session_id", "table_id", "interpreter_id", "doc_id", "scan_id"}
+                  "session_id", "table_id", "interpreter_id", "doc_id", "scan_id",
+                  "conflict_id"}
 
 
 # What the routes must require: a blueprint's line covers its routes, an endpoint's own line overrides it.
@@ -216,6 +219,7 @@ def world(db) -> World:
                            "interpreter": f.interpreter(forum, ["ja", "ru"])} for side, forum in forums.items()},
               docs={side: f.document(forum) for side, forum in forums.items()})
     w.scans = {side: _scan(doc) for side, doc in w.docs.items()}
+    w.conflicts = {"a": _conflict(forums["a"], door), "b": _conflict(forums["b"], manager_b)}
     assert all(messages.values()) and w.delegate is not None
     db.session.commit()
     return w
@@ -241,6 +245,21 @@ def _scan(doc):
     from forum.documents import scans
 
     return scans.attach(doc, b"%PDF-1.7\n%%EOF\n", by=f.organizer())
+
+
+def _conflict(forum: Forum, staff: User):
+    """An offline scan uploaded by a device whose clock is an hour fast: one clock_skew conflict."""
+    from datetime import timedelta
+
+    from forum import clock
+    from forum.checkin import offline
+    from forum.checkin.models import Conflict
+    from forum.db import db
+
+    now = clock.now()
+    offline.record_batch(forum, [offline.Item(code="garbage", nonce=f"skew-{forum.slug}", scanned_at=now)],
+                         by=staff, device="Phone", sent_at=now + timedelta(hours=1))
+    return db.session.scalar(sa.select(Conflict).where(Conflict.forum_id == forum.id))
 
 
 def _member(forum: Forum, user: User) -> TeamMember:
