@@ -315,8 +315,6 @@ def test_a_revoked_device_token_is_said_and_the_queue_stays_until_the_phone_is_s
     assert all(p.startswith("request failed:") for p in problems), problems
 
 
-@pytest.mark.xfail(strict=True, reason="waits for the check-in dashboard's list of offline conflicts (contract A, "
-                                       "helper batch/conflicts): remove this mark when it lands")
 def test_two_phones_offline_admit_the_same_badge_and_the_dashboard_shows_the_conflict(browser, live_server,
                                                                                       organizer):
     seeded = _seed(live_server)
