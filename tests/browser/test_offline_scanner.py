@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 from tests.browser.helpers import PHONE, new_context, playwright_expect, sign_in, watch
 from tests.browser.test_scanner import PASSWORD, _launch, _name_device, qr_y4m
