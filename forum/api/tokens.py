@@ -90,6 +90,19 @@ def create(user: User, *, label: str, forum: Forum | None, by: User | None, now:
             permissions.require_admin(by)
         else:
             permissions.require(by, forum, Permission.MANAGE)
+    return _made(user, label=label, forum=forum, by=by, now=now, known_secret=known_secret)
+
+
+def create_for_own_scanner(user: User, *, forum: Forum, label: str, now: datetime | None = None) -> NewToken:
+    """The scanner page's offline mode: a check-in member makes a token for their own phone, limited to this
+    forum (never for someone else, never unlimited). Audited and listed on the Devices page like any other,
+    where a manager revokes it."""
+    permissions.require(user, forum, Permission.CHECKIN)
+    return _made(user, label=label, forum=forum, by=user, now=now)
+
+
+def _made(user: User, *, label: str, forum: Forum | None, by: User | None, now: datetime | None,
+          known_secret: str | None = None) -> NewToken:
     label = _clean_label(label)
     if not user.active:
         raise InvalidInput(_("This account is disabled: its tokens would not work."), code="user_disabled",

@@ -4,6 +4,9 @@
 - POST /manage/<slug>/scan          the page's form without JavaScript: a typed code, or a delegate from the search
 - POST /manage/<slug>/scan/check    JSON {code | registration, nonce, direction, device} -> the verdict, as JSON
 - GET  /manage/<slug>/scan/search   JSON: approved delegates matching ?q= (a tap sends their registration to /check)
+- POST /manage/<slug>/scan/device-token  JSON {label} -> a device token for this phone (offline mode), once
+- GET  /manage/<slug>/scan/sw.js    the service worker that keeps the page working offline (checkin.offline_app)
+- GET  /manage/<slug>/scan/manifest.webmanifest   the web app manifest ("Add to home screen")
 
 Every scan goes through checkin.services.check_in (a tap on a name through checkin.people.check_in_person,
 which calls it with the delegate's live badge); what the answer says comes from checkin.messages.
@@ -12,11 +15,12 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, jsonify, render_template, request
+from flask import Blueprint, current_app, flash, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forum.checkin import messages, people, queries, services
+from forum.api import tokens
+from forum.checkin import messages, offline_app, people, queries, services
 from forum.checkin.forms import ScanForm
 from forum.db import db
 from forum.errors import DomainError, InvalidInput
@@ -91,7 +95,7 @@ def _render(forum: Forum, form: ScanForm, *, answer: dict | None = None, status:
     search = _search(forum, q) if q.strip() else None
     return render_template("checkin/scanner.html", forum=forum, form=form, answer=answer, search=search, q=q,
                            arrivals=answer["arrivals"] if answer else _arrivals(forum),
-                           new_nonce=_new_nonce), status
+                           new_nonce=_new_nonce, words=offline_app.words(forum)), status
 
 
 def _fresh_form(device: str = "", direction: str = "in") -> ScanForm:
@@ -154,3 +158,43 @@ def check(slug: str):
 @forum_permission(Permission.CHECKIN)
 def search(slug: str):
     return jsonify(_search(current_forum(), request.args.get("q", "")))
+
+
+@bp.post("/device-token")
+@forum_permission(Permission.CHECKIN)
+def device_token(slug: str):
+    """Offline mode on this phone: a device token for the signed-in member, limited to this forum, labelled
+    with the phone's name. The secret is in this answer only; the page keeps it (IndexedDB)."""
+    forum = current_forum()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _json_error(InvalidInput(_("The request must be a JSON object."), code="invalid_json"))
+    try:
+        new = tokens.create_for_own_scanner(current_user, forum=forum, label=data.get("label"))
+    except DomainError as e:
+        db.session.rollback()
+        return _json_error(e)
+    db.session.commit()
+    return jsonify(secret=new.secret, token_id=new.token.id, label=new.token.label, prefix=new.token.prefix,
+                   user_id=current_user.id), 201
+
+
+@bp.get("/sw.js")
+@forum_permission(Permission.CHECKIN)
+def service_worker(slug: str):
+    """The worker's scope is the scanner page itself (/manage/<slug>/scan, one level above this file's own
+    folder, hence Service-Worker-Allowed). no-cache: the browser asks for it again on every visit, so a
+    deploy reaches the phones."""
+    forum = current_forum()
+    body = render_template(offline_app.WORKER_TEMPLATE, version=offline_app.version(),
+                           page=url_for("scanner.page", slug=forum.slug),
+                           files=[url_for("static", filename=name) for name in offline_app.static_files()])
+    return current_app.response_class(body, mimetype="text/javascript", headers={
+        "Cache-Control": "no-cache", "Service-Worker-Allowed": url_for("scanner.page", slug=forum.slug)})
+
+
+@bp.get("/manifest.webmanifest")
+@forum_permission(Permission.CHECKIN)
+def manifest(slug: str):
+    return current_app.response_class(current_app.json.dumps(offline_app.manifest(current_forum())),
+                                      mimetype="application/manifest+json")

@@ -302,6 +302,10 @@ def test_a_scan_lost_on_the_way_is_sent_again_with_its_nonce_and_recorded_once(b
     problems: list[str] = []
     watch(page, live_server, problems)
     try:
+        # Without offline mode (this phone gets no device token): what the page does when nothing can decide
+        # the scan but the server. With offline mode: tests/browser/test_offline_scanner.py.
+        page.route("**/scan/device-token", lambda route: route.fulfill(
+            status=403, json={"error": "forbidden", "field": None, "message": "No."}))
         sign_in(page, seeded["email"], PASSWORD)
         _name_device(page, "Gate 2")
         bodies: list[dict] = []

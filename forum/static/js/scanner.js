@@ -2,6 +2,8 @@
 // the server draws); this adds the camera (jsQR, vendored), scans sent as JSON without leaving the page, a
 // sound and a vibration per verdict, the name search as you type, and a device label remembered on the phone.
 // Every word shown comes from the page (data-msg-*) or from the server's answer: translated there.
+// Offline (scanner-offline.js, when this phone is set up for it): a scan that cannot reach the server is
+// decided on the phone, shown marked "offline", and queued for upload.
 (function () {
   'use strict';
 
@@ -13,6 +15,8 @@
   const DECODE_EVERY_MS = 150; // ~7 decodes a second: quick enough for a hand, light on a phone's battery
   const MAX_SIDE = 640; // frames are scaled down to this before decoding
   const RETRIES = 3; // network failures retried (same nonce: the server records the scan once)
+  const QUICK_RETRIES = 1; // ... but only once when the phone can decide offline: the door must not wait
+  const TIMEOUT_MS = 4000; // a request hanging on a dead Wi-Fi counts as a network failure after this
 
   const el = function (id) { return document.getElementById(id); };
   const t = function (name) { return root.dataset['msg' + name] || ''; };
@@ -45,6 +49,11 @@
   // With JavaScript: the camera and the device label appear; the device field of the form goes.
   document.querySelectorAll('[data-js-only]').forEach(function (node) { node.classList.remove('d-none'); });
   document.querySelectorAll('[data-no-js]').forEach(function (node) { node.classList.add('d-none'); });
+
+  const offline = window.ForumScannerOffline
+    ? window.ForumScannerOffline.start({ root: root, t: t, csrf: csrf, label: function () { return deviceField.value; } })
+    : null;
+  const offlineMark = el('verdict-offline');
 
   // --- sounds and vibration -------------------------------------------------------------------------------
 
@@ -103,6 +112,7 @@
     setupInput.classList.remove('is-invalid');
     try { window.localStorage.setItem(DEVICE_KEY, label); } catch (e) { /* private mode: this page only */ }
     useDevice(label);
+    if (offline) offline.ensureToken(label);
     setup.classList.add('d-none');
     main.classList.remove('d-none');
     toggle.focus();
@@ -142,12 +152,14 @@
   function paint(tone, status, title, name, latin, details, reason) {
     verdict.className = 'verdict verdict-' + tone + ' mb-3';
     verdict.dataset.status = status || '';
+    delete verdict.dataset.offline;
     setText('verdict-title', title);
     setText('verdict-name', name);
     setText('verdict-latin', latin && latin !== name ? latin : '');
     setText('verdict-details', details);
     setText('verdict-reason', reason);
     retryButton.classList.add('d-none');
+    offlineMark.classList.add('d-none');
   }
 
   function showAnswer(answer) {
@@ -163,6 +175,14 @@
     paint(answer.tone, answer.status, answer.title, d ? d.full_name : '', d ? d.latin_name : '', details, answer.message);
     if (answer.arrivals && answer.arrivals.text) arrivals.textContent = answer.arrivals.text;
     feedback(answer.tone);
+  }
+
+  // A verdict decided on this phone (scanner-offline.js), in the same words and colours, marked offline.
+  function showOffline(v) {
+    paint(v.tone, v.status, v.title, v.name, v.latin, v.details, v.message);
+    offlineMark.classList.remove('d-none');
+    verdict.dataset.offline = 'true';
+    feedback(v.tone);
   }
 
   let retry = null;
@@ -192,41 +212,68 @@
 
   let busy = false;
 
+  function post(body, withTimeout) {
+    const controller = withTimeout && window.AbortController ? new AbortController() : null;
+    const timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
+    return fetch(checkUrl, {
+      method: 'POST', credentials: 'same-origin', body: body, signal: controller ? controller.signal : undefined,
+      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRFToken': csrf },
+    }).finally(function () { clearTimeout(timer); });
+  }
+
   // `what` is {code: "..."} or {registration: "<public id>"}; `nonce` names this scan, retries included.
+  // A code that cannot reach the server (no network, a network error, a timeout, a 5xx, or a lapsed session on
+  // a page opened from the phone's cache) is decided offline when the phone is set up for it.
   async function send(what, nonce) {
     busy = true;
     verdict.classList.add('verdict-pending');
     verdict.setAttribute('aria-busy', 'true');
-    const body = JSON.stringify(Object.assign({}, what, { nonce: nonce, direction: direction(), device: deviceField.value }));
+    const dir = direction();
+    const body = JSON.stringify(Object.assign({}, what, { nonce: nonce, direction: dir, device: deviceField.value }));
+    const canDecide = !!(offline && offline.ready() && what.code);
+    async function decideHere() {
+      try {
+        showOffline(await offline.decide(what.code, dir, nonce));
+        return true;
+      } catch (e) {
+        showProblem(t('NetworkFailed'), function () { send(what, nonce); });
+        return false;
+      }
+    }
     try {
-      for (let attempt = 0; attempt <= RETRIES; attempt++) {
+      if (canDecide && navigator.onLine === false) return await decideHere();
+      const retries = canDecide ? QUICK_RETRIES : RETRIES;
+      for (let attempt = 0; attempt <= retries; attempt++) {
         if (attempt > 0) {
           setText('verdict-reason', t('NetworkRetry'));
-          await sleep(600 * attempt);
+          await sleep((canDecide ? 300 : 600) * attempt);
         }
         let response;
         try {
-          response = await fetch(checkUrl, {
-            method: 'POST', credentials: 'same-origin', body: body,
-            headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRFToken': csrf },
-          });
+          response = await post(body, canDecide);
         } catch (e) {
           continue; // the network: try again with the same nonce
         }
         if (response.status >= 500) continue; // a proxy or a restarting server: the same nonce is safe to resend
         const type = response.headers.get('Content-Type') || '';
         if (response.redirected || type.indexOf('application/json') === -1) {
+          if (canDecide) return await decideHere(); // the queue goes up with the phone's token, not the session
           showProblem(t('Session')); // the sign-in page came back instead of an answer
           return false;
         }
         const answer = await response.json();
         if (response.ok) {
           showAnswer(answer);
+          if (offline) offline.rememberOnline(answer, dir, nonce);
           return true;
         }
+        // A page from the phone's cache whose session has ended (signed out, or its CSRF token belongs to an
+        // older session): the phone's token still works, so the scan is decided here and goes up with it.
+        if (canDecide && (response.status === 401 || answer.error === 'csrf')) return await decideHere();
         showProblem(answer.message || t('Error'));
         return false;
       }
+      if (canDecide) return await decideHere();
       showProblem(t('NetworkFailed'), function () { send(what, nonce); });
       return false;
     } finally {
@@ -387,6 +434,50 @@
     return li;
   }
 
+  // Offline: the downloaded delegates (scanner-offline.js); a tap sends their badge's code like a scan.
+  function offlineItem(p) {
+    const li = document.createElement('li');
+    li.className = 'list-group-item d-flex align-items-center gap-2';
+    const text = document.createElement('div');
+    text.className = 'flex-grow-1 min-w-0';
+    const native = document.createElement('div');
+    native.className = 'native-name';
+    native.textContent = p.full_name;
+    text.appendChild(native);
+    if (p.latin_name && p.latin_name !== p.full_name) {
+      const latin = document.createElement('div');
+      latin.className = 'latin-name';
+      latin.textContent = p.latin_name;
+      text.appendChild(latin);
+    }
+    const about = document.createElement('div');
+    about.className = 'small text-body-secondary';
+    about.textContent = p.details;
+    text.appendChild(about);
+    li.appendChild(text);
+    if (p.code) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'btn btn-success text-nowrap';
+      button.dataset.code = p.code;
+      button.dataset.name = p.full_name;
+      button.textContent = direction() === 'out' ? t('CheckOut') : t('CheckIn');
+      button.setAttribute('aria-label', button.textContent + ': ' + p.full_name);
+      li.appendChild(button);
+    }
+    return li;
+  }
+
+  function searchOffline(q) {
+    const found = offline ? offline.search(q) : null;
+    if (!found) return false;
+    results.replaceChildren.apply(results, found.results.map(function (d) { return offlineItem(offline.personOf(d)); }));
+    const tappable = found.results.some(function (d) { return offline.personOf(d).code; });
+    searchMessage.textContent = found.tooShort ? t('TooShort') : !found.results.length ? t('NoneOffline')
+      : tappable ? t('SearchOfflineTap') : t('SearchOffline');
+    return true;
+  }
+
   async function runSearch() {
     const q = searchInput.value;
     const seq = ++searchSeq;
@@ -395,17 +486,18 @@
       searchMessage.textContent = '';
       return;
     }
+    if (navigator.onLine === false && searchOffline(q)) return;
     searchMessage.textContent = t('Searching');
     let answer;
     try {
       const response = await fetch(searchUrl + '?q=' + encodeURIComponent(q), { credentials: 'same-origin', headers: { 'Accept': 'application/json' } });
       if (response.redirected || (response.headers.get('Content-Type') || '').indexOf('application/json') === -1) {
-        if (seq === searchSeq) searchMessage.textContent = t('Session');
+        if (seq === searchSeq && !searchOffline(q)) searchMessage.textContent = t('Session');
         return;
       }
       answer = await response.json();
     } catch (e) {
-      if (seq === searchSeq) searchMessage.textContent = t('NetworkFailed');
+      if (seq === searchSeq && !searchOffline(q)) searchMessage.textContent = t('NetworkFailed');
       return;
     }
     if (seq !== searchSeq) return; // a later keystroke's answer is the one to show
@@ -430,6 +522,8 @@
   results.addEventListener('click', function (event) {
     const button = event.target.closest('button[data-person]');
     if (button) tap(button.dataset.person);
+    const offlineButton = event.target.closest('button[data-code]');
+    if (offlineButton) send({ code: offlineButton.dataset.code }, newNonce());
   });
   // The list the server drew (a page opened with ?q=): its forms go through JSON too.
   results.addEventListener('submit', function (event) {
@@ -442,7 +536,9 @@
   // --- start -----------------------------------------------------------------------------------------------------
 
   const known = storedDevice();
-  if (known) useDevice(known);
-  else askDevice();
+  if (known) {
+    useDevice(known);
+    if (offline) offline.ensureToken(known);
+  } else askDevice();
   showDirection();
 })();
