@@ -52,9 +52,10 @@ def seed(main: Forum, staff: User, now: datetime, delegate_email: str) -> Seeded
     outage = now - timedelta(minutes=35)  # the Wi-Fi was down from 35 to 20 minutes ago
     synced = outage - timedelta(minutes=2)  # both phones had fetched the scanner data just before
 
-    def item(badge_token: str, minute: float, nonce: str) -> offline.Item:
-        return offline.Item(code=badge_token, nonce=f"demo-offline-{nonce}", scanned_at=outage + timedelta(minutes=minute),
-                            direction="in", synced_at=synced, offline_status="ok")
+    def item(badge_token: str, minute: float, nonce: str, clock_off: timedelta = timedelta(0)) -> offline.Item:
+        """A scan `minute` minutes into the outage, stamped by a device clock `clock_off` from the real time."""
+        return offline.Item(code=badge_token, nonce=f"demo-offline-{nonce}", direction="in", offline_status="ok",
+                            scanned_at=outage + timedelta(minutes=minute) + clock_off, synced_at=synced + clock_off)
 
     # Phone 3 admitted eight people in hall B, and the badge lost at the hotel (revoked this morning, after the
     # phone's last download: it could not know).
@@ -67,9 +68,9 @@ def seed(main: Forum, staff: User, now: datetime, delegate_email: str) -> Seeded
     # (she went out through a side door, and came back in): a duplicate neither phone could see. Its clock was
     # seven minutes slow.
     slow = timedelta(minutes=7)
-    phone_b = [item(b.token, 2 + i, f"b-{i}") for i, b in enumerate(waiting[8:12])]
+    phone_b = [item(b.token, 2 + i, f"b-{i}", -slow) for i, b in enumerate(waiting[8:12])]
     if phone_a:
-        phone_b.append(item(phone_a[2].code, 12, "b-again"))
+        phone_b.append(item(phone_a[2].code, 12, "b-again", -slow))
     offline.record_batch(main, phone_a, by=staff, device=PHONE_A, sent_at=now - timedelta(minutes=19), now=now - timedelta(minutes=19))
     offline.record_batch(main, phone_b, by=staff, device=PHONE_B, sent_at=now - timedelta(minutes=18) - slow,
                          now=now - timedelta(minutes=18))
