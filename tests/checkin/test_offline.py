@@ -108,6 +108,21 @@ def test_the_same_device_twice_or_an_online_entry_is_no_conflict(db, door):
     assert conflicts(db, forum) == []
 
 
+
+def test_an_online_entry_that_carried_its_device_time_is_no_conflict_either(db, door):
+    """The API lets an online device send its clock too: that entry was seen by the server at once, so an offline
+    phone admitting the same badge later is plain already_checked_in, whatever the device times say."""
+    from forum.checkin import services
+
+    forum, staff = door
+    badge = f.badge(forum, full_name="Gʻayrat Oʻrinov")
+    services.check_in(forum, badge.token, by=staff, device="Gate 1", nonce="online-1", now=T0,
+                      scanned_at=T0 + timedelta(minutes=3))
+    (late,) = upload(door, "Phone B", scan_item(badge.token, "b-1", T0 + timedelta(minutes=1)))
+    assert late.outcome.status is Result.ALREADY_CHECKED_IN and late.conflicts == ()
+    assert conflicts(db, forum) == []
+
+
 def test_an_offline_entry_time_is_the_device_time_but_not_in_the_future(db, door):
     forum, _ = door
     badge = f.badge(forum)
@@ -271,3 +286,14 @@ def test_one_batch_uploaded_twice_at_once_records_each_nonce_once(app, db, pg_do
     skews = db.session.scalar(sa.select(sa.func.count()).select_from(Conflict)
                               .where(Conflict.kind == ConflictKind.CLOCK_SKEW))
     assert skews == len(items)
+
+
+@pytest.mark.parametrize("items", [[], [offline.Malformed(code="nonce_required", message="…", field="nonce")]],
+                         ids=["empty", "only-malformed"])
+def test_a_batch_needs_the_check_in_permission_even_when_nothing_in_it_is_scanned(db, door, items):
+    from forum.errors import NotAllowed
+
+    forum, _ = door
+    stranger = f.member(forum, Permission.REVIEW, name="Жанна Ахметова")
+    with pytest.raises(NotAllowed):
+        offline.record_batch(forum, items, by=stranger, device="Phone X", now=NOW)

@@ -231,6 +231,8 @@ def saved_three(db, forum, me):
     ("ＳＡＴＯ", ["SATO Hanako"]),  # full-width
     ("", ["SATO Hanako", "Uktam GULOMOV", "Aliya NURLANKYZY"]),
     ("nobody", []),
+    ("nurlankyzy tariffs", []),  # every word must match the same contact
+    ("sato nobody", []),
 ])
 def test_the_list_is_searched_in_any_script(db, me, saved_three, query, expected):
     assert [c.person.latin_name for c in queries.contacts_of(me, query)] == expected
