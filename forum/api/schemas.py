@@ -189,6 +189,9 @@ class ScannerDelegate(BaseModel):
     first_checked_in_at: datetime | None = Field(default=None, description="The badge's first entry (UTC), if any: "
                                                                            "what already_checked_in names.")
     first_checked_in_device: str = Field(default="", description="The device that let them in first (its label).")
+    token: str = Field(default="", description="The badge's token (what its QR code holds), so that a scanner can "
+                                               "check someone in by name while offline; empty for a badge the door "
+                                               "refuses.")
 
 
 class ScannerNotApproved(ScannerDelegate):

@@ -55,7 +55,9 @@ def test_the_public_key_verifies_every_listed_badge_and_the_revoked_ones_are_lis
     assert listed[kz.code] == {"badge_id": kz.code, "full_name": "Гүлнұр Әбілқасымова",
                                "latin_name": "ABILKASSYMOVA Gulnur", "company": "«Бәйтерек» АҚ",
                                "company_latin": "Baiterek JSC", "country": "KZ", "category": "delegate",
-                               "inside": False, "first_checked_in_at": None, "first_checked_in_device": ""}
+                               "inside": False, "first_checked_in_at": None, "first_checked_in_device": "",
+                               "token": kz.token}
+    assert all(d["token"] == live[code] for code, d in listed.items())  # to check in by name, offline too
     assert listed[uz.code]["full_name"] == "Oʻgʻiloy Gʻulomova" and listed[uz.code]["category"] == "press"
     assert listed[ja.code]["category"] == "speaker"
     assert datetime.fromisoformat(data["generated_at"]).tzinfo is not None
@@ -166,7 +168,7 @@ def test_team_badges_are_listed_apart_and_pass_the_door(client, db, door):
     assert team[organizer_badge.code] == {
         "badge_id": organizer_badge.code, "full_name": "Айгерим Сапарова", "latin_name": "", "company": "",
         "company_latin": "", "country": "", "category": "organizer", "inside": False, "first_checked_in_at": None,
-        "first_checked_in_device": ""}
+        "first_checked_in_device": "", "token": organizer_badge.token}
     assert team[staff_badge.code]["category"] == "staff" and team[staff_badge.code]["inside"] is True
     assert revoked.token in data["revoked_tokens"]
 
@@ -179,3 +181,4 @@ def test_a_live_badge_no_longer_approved_is_listed_as_not_approved(client, db, d
     assert data["delegates"] == [] and badge.token not in data["revoked_tokens"]
     [entry] = data["not_approved"]
     assert (entry["badge_id"], entry["full_name"], entry["state"]) == (badge.code, "Oʻgʻiloy Gʻulomova", "waitlisted")
+    assert entry["token"] == ""  # refused at the door: nothing to check in by name

@@ -154,11 +154,13 @@ def test_offline_the_phone_decides_queues_survives_a_reload_and_uploads_each_sca
         _type(page, "NOT-A-BADGE")
         _verdict(page, "invalid", None)
         _waiting(page, 5)
-        # The name search works on the downloaded data (typed on a Russian keyboard: у for ұ).
+        # The name search works on the downloaded data (typed on a Russian keyboard: у for ұ), and a tap on the
+        # name checks her in on the phone like her badge would (she is inside already: this phone admitted her).
         page.get_by_label("Name, company or e-mail", exact=True).fill("Нурлан")
-        expect(page.locator("#search-results li", has_text="Әлия Нұрланқызы")).to_be_visible()
+        found = page.locator("#search-results li", has_text="Әлия Нұрланқызы")
+        expect(found).to_be_visible()
         expect(page.locator("#search-message")).to_contain_text("Offline: found in the badge data on this phone.")
-        _type(page, seeded["aliya"])
+        found.get_by_role("button", name=re.compile("Check in")).click()
         _verdict(page, "already_checked_in", "Әлия Нұрланқызы")
         _waiting(page, 6)
         _shot(page, "offline-scanner-queue-phone.png")

@@ -399,7 +399,9 @@
   let searchTimer = null;
   let searchSeq = 0;
 
-  function personItem(p) {
+  // A found person as a list item: both names, one line of details, and (when given) the check-in button, whose
+  // data attribute (`person`: a registration online, `code`: a badge code offline) says what a tap sends.
+  function resultItem(p, details, extra, tap) {
     const li = document.createElement('li');
     li.className = 'list-group-item d-flex align-items-center gap-2';
     const text = document.createElement('div');
@@ -416,56 +418,34 @@
     }
     const about = document.createElement('div');
     about.className = 'small text-body-secondary';
-    about.textContent = [p.company, p.country_name, p.category_label].filter(Boolean).join(' · ');
+    about.textContent = details;
     text.appendChild(about);
-    const presence = document.createElement('span');
-    presence.className = 'badge ' + (p.inside ? 'text-bg-success' : 'text-bg-light border');
-    presence.textContent = p.presence;
-    text.appendChild(presence);
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'btn btn-success text-nowrap';
-    button.dataset.person = p.registration;
-    button.dataset.name = p.full_name;
-    button.textContent = direction() === 'out' ? t('CheckOut') : t('CheckIn');
-    button.setAttribute('aria-label', button.textContent + ': ' + p.full_name);
+    if (extra) text.appendChild(extra);
     li.appendChild(text);
-    li.appendChild(button);
-    return li;
-  }
-
-  // Offline: the downloaded delegates (scanner-offline.js); a tap sends their badge's code like a scan.
-  function offlineItem(p) {
-    const li = document.createElement('li');
-    li.className = 'list-group-item d-flex align-items-center gap-2';
-    const text = document.createElement('div');
-    text.className = 'flex-grow-1 min-w-0';
-    const native = document.createElement('div');
-    native.className = 'native-name';
-    native.textContent = p.full_name;
-    text.appendChild(native);
-    if (p.latin_name && p.latin_name !== p.full_name) {
-      const latin = document.createElement('div');
-      latin.className = 'latin-name';
-      latin.textContent = p.latin_name;
-      text.appendChild(latin);
-    }
-    const about = document.createElement('div');
-    about.className = 'small text-body-secondary';
-    about.textContent = p.details;
-    text.appendChild(about);
-    li.appendChild(text);
-    if (p.code) {
+    if (tap) {
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'btn btn-success text-nowrap';
-      button.dataset.code = p.code;
+      button.dataset[tap.key] = tap.value;
       button.dataset.name = p.full_name;
       button.textContent = direction() === 'out' ? t('CheckOut') : t('CheckIn');
       button.setAttribute('aria-label', button.textContent + ': ' + p.full_name);
       li.appendChild(button);
     }
     return li;
+  }
+
+  function personItem(p) {
+    const presence = document.createElement('span');
+    presence.className = 'badge ' + (p.inside ? 'text-bg-success' : 'text-bg-light border');
+    presence.textContent = p.presence;
+    return resultItem(p, [p.company, p.country_name, p.category_label].filter(Boolean).join(' · '), presence,
+      { key: 'person', value: p.registration });
+  }
+
+  // Offline: the downloaded delegates (scanner-offline.js); a tap sends their badge's code like a scan.
+  function offlineItem(p) {
+    return resultItem(p, p.details, null, p.code ? { key: 'code', value: p.code } : null);
   }
 
   function searchOffline(q) {
