@@ -93,12 +93,31 @@ def create(user: User, *, label: str, forum: Forum | None, by: User | None, now:
     return _made(user, label=label, forum=forum, by=by, now=now, known_secret=known_secret)
 
 
-def create_for_own_scanner(user: User, *, forum: Forum, label: str, now: datetime | None = None) -> NewToken:
+def create_for_own_scanner(user: User, *, forum: Forum, label: str, replaces: object = None,
+                           now: datetime | None = None) -> NewToken:
     """The scanner page's offline mode: a check-in member makes a token for their own phone, limited to this
     forum (never for someone else, never unlimited). Audited and listed on the Devices page like any other,
-    where a manager revokes it."""
+    where a manager revokes it.
+
+    `replaces` is the secret of the token this phone held until now (the phone was renamed, or another member
+    signed in on it): that token, if it is a live token of this forum, is revoked in the same transaction, so a
+    phone never leaves a live token behind it. Holding the secret is the right to use it, so it is the right to
+    end it too, whoever's it was; anything else sent there is ignored."""
     permissions.require(user, forum, Permission.CHECKIN)
-    return _made(user, label=label, forum=forum, by=user, now=now)
+    new = _made(user, label=label, forum=forum, by=user, now=now)
+    old = _held(replaces)
+    if old is not None and old.id != new.token.id and old.revoked_at is None and old.forum_id == forum.id:
+        old.revoked_at, old.revoked_by_id = now or clock.now(), user.id
+        db.session.flush()
+        audit.record(subject_type="api_token", subject_id=old.id, action="api_token_revoked", actor=user,
+                     forum_id=forum.id, label=old.label, prefix=old.prefix, replaced_by=new.token.id)
+    return new
+
+
+def _held(secret: object) -> ApiToken | None:
+    if not isinstance(secret, str) or not secret or len(secret) > SECRET_MAX or not secret.isascii():
+        return None
+    return db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(secret)))
 
 
 def _made(user: User, *, label: str, forum: Forum | None, by: User | None, now: datetime | None,

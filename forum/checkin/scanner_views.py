@@ -4,7 +4,8 @@
 - POST /manage/<slug>/scan          the page's form without JavaScript: a typed code, or a delegate from the search
 - POST /manage/<slug>/scan/check    JSON {code | registration, nonce, direction, device} -> the verdict, as JSON
 - GET  /manage/<slug>/scan/search   JSON: approved delegates matching ?q= (a tap sends their registration to /check)
-- POST /manage/<slug>/scan/device-token  JSON {label} -> a device token for this phone (offline mode), once
+- POST /manage/<slug>/scan/device-token  JSON {label, replaces?} -> a device token for this phone (offline mode),
+  once; the token the phone held before (`replaces`: its secret) is revoked
 - GET  /manage/<slug>/scan/sw.js    the service worker that keeps the page working offline (checkin.offline_app)
 - GET  /manage/<slug>/scan/manifest.webmanifest   the web app manifest ("Add to home screen")
 
@@ -170,7 +171,8 @@ def device_token(slug: str):
     if not isinstance(data, dict):
         return _json_error(InvalidInput(_("The request must be a JSON object."), code="invalid_json"))
     try:
-        new = tokens.create_for_own_scanner(current_user, forum=forum, label=data.get("label"))
+        new = tokens.create_for_own_scanner(current_user, forum=forum, label=data.get("label"),
+                                            replaces=data.get("replaces"))
     except DomainError as e:
         db.session.rollback()
         return _json_error(e)

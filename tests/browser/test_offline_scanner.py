@@ -311,6 +311,20 @@ def test_a_revoked_device_token_is_said_and_the_queue_stays_until_the_phone_is_s
         expect(page.locator("#offline-status")).to_have_text("Ready to work offline if the network fails.",
                                                              timeout=20_000)
         assert [s["result"] for s in _scans(live_server, seeded["slug"])] == ["ok"]
+
+        # Renamed, the phone gets a token under its new name, and the one it held is revoked: no live token
+        # is left behind on the Devices page.
+        page.locator("#device-change").click()
+        _name_device(page, "Gate 4 (north)")
+        _ready_offline(page, seeded["slug"])
+
+        def live_labels():
+            from forum.api.models import ApiToken
+            from forum.db import db
+
+            return sorted(t.label for t in db.session.scalars(sa.select(ApiToken).where(ApiToken.revoked_at.is_(None))))
+
+        assert live_server.seed(live_labels) == ["Gate 4 (north)"]
     finally:
         context.close()
     assert all(p.startswith("request failed:") for p in problems), problems

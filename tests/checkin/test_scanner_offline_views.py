@@ -29,9 +29,10 @@ def forum(db):
     return f.forum(slug="astana", tz="Asia/Almaty")
 
 
-def _make(client, label="Gate 1", csrf=None):
+def _make(client, label="Gate 1", csrf=None, **extra):
     csrf = csrf if csrf is not None else csrf_token(client, PAGE)
-    return client.post(TOKEN, json={"label": label}, headers={"X-CSRFToken": csrf, "Accept": "application/json"})
+    return client.post(TOKEN, json={"label": label, **extra},
+                       headers={"X-CSRFToken": csrf, "Accept": "application/json"})
 
 
 def _count(db) -> int:
@@ -180,3 +181,29 @@ def test_the_new_routes_need_the_check_in_permission(client, db, forum, login):
     login(f.member(forum, Permission.REVIEW))
     for url in (WORKER, MANIFEST):
         assert client.get(url).status_code == 403
+
+
+def test_a_renamed_phone_revokes_the_token_it_held_and_nothing_else(client, db, forum, login):
+    """The phone sends the secret it held: that token (its own, this forum's) is revoked with the new one made, and
+    audited; a secret of another forum's token, an unknown one or garbage revokes nothing and still makes the token."""
+    staff = login(f.member(forum, Permission.CHECKIN, name="Door Staff"))
+    first = _make(client, label="Gate 1").get_json()
+    second = _make(client, label="Gate 2", replaces=first["secret"]).get_json()
+    db.session.expire_all()
+    old, new = db.session.get(ApiToken, first["token_id"]), db.session.get(ApiToken, second["token_id"])
+    assert old.revoked_at is not None and old.revoked_by_id == staff.id and new.revoked_at is None
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "api_token_revoked"))
+    assert (entry.actor_id, entry.subject_id, entry.forum_id) == (staff.id, old.id, forum.id)
+    assert client.get("/api/v1/forums/astana/scanner-data",
+                      headers={"Authorization": f"Bearer {first['secret']}"}).status_code == 401
+    # Another forum's token held by the same person is not this phone's to end here.
+    other = f.forum(slug="other")
+    elsewhere = tokens.create(f.member(other, Permission.CHECKIN, name="Other Staff"), label="X", forum=other,
+                              by=None)
+    db.session.commit()
+    for replaces in (elsewhere.secret, "fdt_unknown", 42, ["x"], "ж" * 10, second["secret"] + "x"):
+        r = _make(client, label="Gate 3", replaces=replaces)
+        assert r.status_code == 201
+    db.session.expire_all()
+    assert db.session.get(ApiToken, elsewhere.token.id).revoked_at is None
+    assert db.session.get(ApiToken, second["token_id"]).revoked_at is None

@@ -146,7 +146,9 @@
       let response;
       try {
         response = await fetch(urls.token, {
-          method: 'POST', credentials: 'same-origin', body: JSON.stringify({ label: label }),
+          // The token this phone held until now (renamed, or another member signed in) is revoked by the server.
+          method: 'POST', credentials: 'same-origin',
+          body: JSON.stringify({ label: label, replaces: token ? token.secret : null }),
           headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRFToken': options.csrf },
         });
       } catch (e) { return false; }
