@@ -94,3 +94,29 @@ def test_the_printed_badge_opens_a_card_the_demo_delegate_can_save(app, demo):  
     html = _signed_in(app, DELEGATE).get(path).get_data(as_text=True)
     badge = _db.session.scalar(sa.select(Badge).where(Badge.token == path[3:]))
     assert badge.registration.full_name in html and f"{path}/contact" in html
+
+
+def test_the_demo_staff_phone_uploads_an_offline_queue_once(app, demo):  # noqa: F811
+    """What the demo's staff phone does when the network returns: its queue, sent twice, is recorded once."""
+    from datetime import timedelta
+
+    from forum import clock
+    from forum.demo.seed import DEMO_DEVICE_TOKEN
+
+    main = forum(MAIN_SLUG)
+    waiting = _db.session.scalars(sa.select(Badge).where(Badge.forum_id == main.id, Badge.revoked_at.is_(None),
+                                                         Badge.first_checked_in_at.is_(None)).order_by(Badge.id)
+                                  .limit(2)).all()
+    at = (clock.now() - timedelta(minutes=3)).isoformat()
+    queue = [{"code": b.token, "nonce": f"demo-phone-{i}", "scanned_at": at, "direction": "in"}
+             for i, b in enumerate(waiting)]
+    client = IsolatedClient(app, app.response_class)
+    headers = {"Authorization": f"Bearer {DEMO_DEVICE_TOKEN}"}
+    for replayed in (False, True):
+        r = client.post(f"/api/v1/forums/{MAIN_SLUG}/checkins/batch", json=queue, headers=headers)
+        assert r.status_code == 200
+        answer = r.get_json()
+        assert [(x["recorded"], x["status"], x["replayed"]) for x in answer["results"]] == [
+            (True, "ok", replayed), (True, "ok", replayed)]
+    assert _db.session.scalar(sa.select(sa.func.count()).select_from(Scan).where(
+        Scan.nonce.in_([q["nonce"] for q in queue]))) == 2
