@@ -123,3 +123,18 @@ def test_the_batch_upload_has_a_body_limit_that_fits_the_largest_batch_and_only_
     others = [r.rule for r in app.url_map.iter_rules() if r.endpoint != "api.checkin_batch"
               and pattern.match(r.rule.replace("<slug>", "x"))]
     assert others == []
+
+
+def test_only_the_scanner_data_is_gzipped(app):
+    """The phones' minutely download is compressed; nothing else is (the HTML pages carry CSRF tokens: BREACH)."""
+    text = NGINX.read_text()
+    assert text.count("gzip on;") == 1
+    m = re.search(r"location ~ (\S+) \{\s*gzip on;", text)
+    assert m is not None
+    pattern = re.compile(m.group(1))
+    with app.test_request_context():
+        from flask import url_for
+
+        assert pattern.match(url_for("api.scanner_data", slug="central-asia-japan"))
+    assert [r.rule for r in app.url_map.iter_rules()
+            if r.endpoint != "api.scanner_data" and pattern.match(r.rule.replace("<slug>", "x"))] == []
