@@ -3,6 +3,7 @@ for their own phone (forum-limited, audited, on the Devices page, revocable ther
 versioned cache, the web app manifest, and the words the page needs to show a verdict decided on the phone."""
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 
@@ -163,7 +164,8 @@ def test_the_page_links_the_manifest_and_the_manifest_opens_the_scanner(client, 
 def test_the_page_carries_the_servers_words_for_every_verdict_in_the_readers_language(client, db, forum, login):
     login(f.member(forum, Permission.CHECKIN, language="ru"))
     html = client.get(PAGE, headers={"Accept-Language": "ru"}).get_data(as_text=True)
-    blob = re.search(r'<script type="application/json" id="scanner-words">(.*?)</script>', html, re.S).group(1)
+    blob = html_module.unescape(re.search(r"<div id=\"scanner-words\" hidden data-words='(.*?)'></div>", html,
+                                          re.S).group(1))
     words = json.loads(blob)
     from forum.checkin.models import Result
 

@@ -4,7 +4,7 @@
 // - the scanner data (public key, revoked badges, approved delegates) is downloaded into IndexedDB through the
 //   API with the device token, every minute while online and when the network comes back;
 // - a scan that cannot reach the server is decided here by ForumOffline.decide (offline-verdict.js), shown in
-//   the server's words (the page's #scanner-words), queued, and uploaded in batches when the network is back;
+//   the server's words (the page's #scanner-words, its data-words), queued, and uploaded in batches when the network is back;
 //   a scan leaves the queue only when the server answers that it recorded it.
 // Every word shown comes from the page (data-msg-* and #scanner-words): translated there.
 (function () {
@@ -38,7 +38,8 @@
     const root = options.root;
     const t = options.t;
     const el = function (id) { return document.getElementById(id); };
-    const words = JSON.parse((el('scanner-words') || {}).textContent || '{}');
+    const wordsNode = el('scanner-words');
+    const words = JSON.parse((wordsNode && wordsNode.dataset.words) || '{}');
     const slug = root.dataset.slug;
     const urls = { data: root.dataset.dataUrl, batch: root.dataset.batchUrl, token: root.dataset.tokenUrl,
                    worker: root.dataset.workerUrl, page: root.dataset.pageUrl };
