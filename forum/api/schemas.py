@@ -198,6 +198,10 @@ class ScannerNotApproved(ScannerDelegate):
     state: str = Field(description="The registration's state now (e.g. waitlisted): the door says not_approved.")
 
 
+class Revoked(BaseModel):
+    revoked: Literal[True] = True
+
+
 class ScannerData(BaseModel):
     forum: ForumInfo
     token_version: str = Field(description="The badge token format this key signs (the token's first character).")

@@ -114,6 +114,17 @@ def create_for_own_scanner(user: User, *, forum: Forum, label: str, replaces: ob
     return new
 
 
+def revoke_itself(token: ApiToken, *, now: datetime | None = None) -> None:
+    """A device ends its own token ("Forget this phone"): whoever holds the secret may stop it. Audited as
+    revoked by the token's user."""
+    if token.revoked_at is not None:
+        raise InvalidState(_("This device token was revoked already."), code="token_revoked")
+    token.revoked_at, token.revoked_by_id = now or clock.now(), token.user_id
+    db.session.flush()
+    audit.record(subject_type="api_token", subject_id=token.id, action="api_token_revoked", actor=token.user,
+                 forum_id=token.forum_id, label=token.label, prefix=token.prefix, by_itself=True)
+
+
 def _held(secret: object) -> ApiToken | None:
     if not isinstance(secret, str) or not secret or len(secret) > SECRET_MAX or not secret.isascii():
         return None

@@ -236,6 +236,17 @@ def checkin_scan(slug: str):
     return _json(answer)
 
 
+@bp.post("/token/revoke")
+@operation("Revoke the token this request is made with", response=schemas.Revoked, errors=(), tags=("tokens",),
+           description="A device ends its own token (a scanner's \"Forget this phone\"). From then on the token "
+                       "is refused (401) like any revoked one; the forum's Devices page shows it revoked.")
+@authenticated
+def revoke_own_token():
+    tokens.revoke_itself(current_token())
+    db.session.commit()
+    return _json(schemas.Revoked())
+
+
 @bp.get("/forums/<slug>/scanner-data")
 @operation("What an offline scanner needs", response=schemas.ScannerData, errors=(403, 404), tags=("check-in",),
            description="The forum's public key (to verify badge tokens), its revoked tokens, its approved "

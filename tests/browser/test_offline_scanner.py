@@ -369,3 +369,71 @@ def test_two_phones_offline_admit_the_same_badge_and_the_dashboard_shows_the_con
         for context, _ in phones:
             context.close()
     assert all(p.startswith("request failed:") for p in problems), problems
+
+
+def test_forget_this_phone_uploads_first_asks_and_leaves_no_live_token_nor_data(browser, live_server):
+    """A shared phone at the end of a shift: "Forget this phone" sends what is waiting, asks (saying how many scans
+    would be lost when some could not be sent), then revokes the phone's token and deletes its data; the page asks
+    for a device name again."""
+    import sqlalchemy as sa
+
+    seeded = _seed(live_server)
+    context, page = new_context(browser, live_server, PHONE)
+    problems: list[str] = []
+    watch(page, live_server, problems)
+    dialogs: list[str] = []
+
+    def live_tokens():
+        from forum.api.models import ApiToken
+        from forum.db import db
+        from forum.forums.models import Forum
+
+        return sorted(t.label for t in db.session.scalars(sa.select(ApiToken).join(Forum).where(
+            Forum.slug == seeded["slug"], ApiToken.revoked_at.is_(None))))
+
+    try:
+        sign_in(page, seeded["email"], PASSWORD)
+        page.goto(f"/manage/{seeded['slug']}/scan")
+        _name_device(page, "Shared phone")
+        _ready_offline(page, seeded["slug"])
+        context.set_offline(True)
+        _type(page, seeded["oktam"])
+        _verdict(page, "ok", "Oʻktam Gʻulomov")
+        _waiting(page, 1)
+        # Back online, but the upload fails: forgetting now would lose the scan; the phone says so, and "no"
+        # keeps everything.
+        page.route("**/checkins/batch", lambda route: route.abort())
+        context.set_offline(False)
+        with page.expect_event("dialog", timeout=20_000) as asked:
+            page.get_by_role("button", name="Forget this phone").click()
+        dialogs.append(asked.value.message)
+        asked.value.dismiss()
+        expect(page.locator("#offline-status")).to_have_text("Scans waiting to upload: 1")
+        assert dialogs == ["1 scans have not reached the server yet and will be lost. Forget this phone anyway?"]
+        assert live_server.seed(live_tokens) == ["Shared phone"]
+        # The server answers again: the scan goes up first, then the plain question, then nothing is left.
+        page.unroute("**/checkins/batch")
+        with page.expect_event("dialog", timeout=20_000) as asked:
+            page.get_by_role("button", name="Forget this phone").click()
+        dialogs.append(asked.value.message)
+        asked.value.accept()
+        expect(page.get_by_role("region", name="Name this device")).to_be_visible(timeout=20_000)
+        assert dialogs[1].startswith("Forget this phone? Its device token is revoked")
+        assert [s["result"] for s in _scans(live_server, seeded["slug"])] == ["ok"]
+        assert live_server.seed(live_tokens) == []
+        stored = page.evaluate(f"""() => new Promise((resolve, reject) => {{
+            const request = indexedDB.open('forum-scanner-{seeded["slug"]}');
+            request.onsuccess = () => {{
+                const db = request.result;
+                const names = Array.from(db.objectStoreNames);
+                if (!names.includes('kv')) {{ db.close(); resolve([]); return; }}
+                const keys = db.transaction('kv').objectStore('kv').getAllKeys();
+                keys.onsuccess = () => {{ db.close(); resolve(keys.result); }};
+                keys.onerror = () => reject(keys.error);
+            }};
+            request.onerror = () => reject(request.error);
+        }})""")
+        assert stored == []  # no token, no badge data
+    finally:
+        context.close()
+    assert all(p.startswith("request failed:") for p in problems), problems

@@ -209,3 +209,26 @@ def test_a_renamed_phone_revokes_the_token_it_held_and_nothing_else(client, db, 
     db.session.expire_all()
     assert db.session.get(ApiToken, elsewhere.token.id).revoked_at is None
     assert db.session.get(ApiToken, second["token_id"]).revoked_at is None
+
+
+def test_a_device_token_revokes_itself_and_only_itself(client, db, forum, login):
+    """POST /api/v1/token/revoke: a phone's "Forget this phone". Audited as revoked by its own user; the token is
+    refused from then on; the member's other tokens keep working; without a token it is a 401."""
+    staff = login(f.member(forum, Permission.CHECKIN, name="Door Staff"))
+    mine = _make(client, label="Gate 1").get_json()
+    other = tokens.create(staff, label="Gate 2", forum=forum, by=None)
+    db.session.commit()
+    auth = {"Authorization": f"Bearer {mine['secret']}"}
+    r = client.post("/api/v1/token/revoke", headers=auth)
+    assert (r.status_code, r.get_json()) == (200, {"revoked": True})
+    db.session.expire_all()
+    token = db.session.get(ApiToken, mine["token_id"])
+    assert token.revoked_at is not None and token.revoked_by_id == staff.id
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "api_token_revoked"))
+    assert (entry.actor_id, entry.subject_id, entry.forum_id) == (staff.id, token.id, forum.id)
+    assert client.post("/api/v1/token/revoke", headers=auth).status_code == 401
+    assert client.get("/api/v1/forums/astana/scanner-data", headers=auth).status_code == 401
+    assert db.session.get(ApiToken, other.token.id).revoked_at is None
+    assert client.get("/api/v1/forums/astana/scanner-data",
+                      headers={"Authorization": f"Bearer {other.secret}"}).status_code == 200
+    assert client.post("/api/v1/token/revoke").status_code == 401

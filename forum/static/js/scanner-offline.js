@@ -42,6 +42,7 @@
     const words = JSON.parse((wordsNode && wordsNode.dataset.words) || '{}');
     const slug = root.dataset.slug;
     const urls = { data: root.dataset.dataUrl, batch: root.dataset.batchUrl, token: root.dataset.tokenUrl,
+                   revoke: root.dataset.revokeUrl,
                    worker: root.dataset.workerUrl, page: root.dataset.pageUrl };
     const userId = root.dataset.userId;
 
@@ -293,6 +294,37 @@
       }
     }
 
+    // --- forgetting this phone ---------------------------------------------------------------------------------
+
+    // A shared phone, or the end of a shift: what is waiting goes up first (online); then, once confirmed (with
+    // the number of scans that would be lost, if any), the phone's token is revoked by itself, and the badge data,
+    // the queue, the token and the cached page are deleted. The page then asks for a device name again.
+    async function forget() {
+      if (!store) return;
+      if (online()) await upload();
+      const left = await store.count('queue');
+      if (!window.confirm(left ? fill(t('ForgetLosing'), { n: left }) : t('ForgetConfirm'))) return;
+      if (token && online()) {
+        try {
+          await fetch(urls.revoke, { method: 'POST', cache: 'no-store', headers: authorized() });
+        } catch (e) { /* the server is out of reach: a manager revokes it on the Devices page */ }
+      }
+      token = null;
+      data = null;
+      await store.destroy();
+      store = null;
+      if ('serviceWorker' in navigator) {
+        const registration = await navigator.serviceWorker.getRegistration(urls.page);
+        if (registration) await registration.unregister();
+      }
+      if (window.caches) {
+        const names = await window.caches.keys();
+        await Promise.all(names.filter(function (name) { return name.indexOf('forum-scanner-' + urls.page + '-') === 0; })
+          .map(function (name) { return window.caches.delete(name); }));
+      }
+      if (options.forgotten) options.forgotten();
+    }
+
     // --- the name search, offline -------------------------------------------------------------------------------
 
     function longEnough(q) {
@@ -341,6 +373,7 @@
       window.addEventListener('offline', function () { clearTimeout(retryTimer); showState(); });
       uploadButton.addEventListener('click', function () { failures = 0; upload(); });
       setupButton.addEventListener('click', function () { ensureToken(options.label(), true); });
+      el('offline-forget').addEventListener('click', function () { forget(); });
     }
 
     const initialised = init();

@@ -41,7 +41,13 @@
     return promised(request).then(function (db) { return new Store(db); });
   }
 
-  function Store(db) { this.db = db; }
+  function Store(db) { this.db = db; this.name = db.name; }
+
+  // Everything this phone kept for the forum, gone ("Forget this phone").
+  Store.prototype.destroy = function () {
+    this.db.close();
+    return promised(window.indexedDB.deleteDatabase(this.name));
+  };
 
   Store.prototype.get = function (key) {
     return promised(this.db.transaction('kv').objectStore('kv').get(key));

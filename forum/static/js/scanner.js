@@ -51,7 +51,14 @@
   document.querySelectorAll('[data-no-js]').forEach(function (node) { node.classList.add('d-none'); });
 
   const offline = window.ForumScannerOffline
-    ? window.ForumScannerOffline.start({ root: root, t: t, csrf: csrf, label: function () { return deviceField.value; } })
+    ? window.ForumScannerOffline.start({
+      root: root, t: t, csrf: csrf, label: function () { return deviceField.value; },
+      // "Forget this phone": its name goes too, and the page starts again as on a new phone.
+      forgotten: function () {
+        try { window.localStorage.removeItem(DEVICE_KEY); } catch (e) { /* private mode */ }
+        window.location.reload();
+      },
+    })
     : null;
   const offlineMark = el('verdict-offline');
 
