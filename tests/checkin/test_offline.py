@@ -1,6 +1,5 @@
 """checkin.offline: the conflicts an offline upload reveals (duplicate_offline, revoked_after_sync, clock_skew), in
 both upload orders, and the races of two devices uploading at once (PostgreSQL, real threads)."""
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,6 +12,7 @@ from forum.db import db as _db
 from forum.forums.models import Forum
 from forum.teams.models import Permission
 from tests import factories as f
+from tests.concurrency import postgres_only, race
 
 NOW = datetime(2026, 9, 1, 6, 0, tzinfo=timezone.utc)  # 11:00 in Almaty
 T0 = NOW - timedelta(hours=1)
@@ -204,34 +204,9 @@ def test_a_replayed_batch_adds_no_conflict(db, door):
 
 # --- races (PostgreSQL, real threads) -------------------------------------------------------------
 
-def _at_once(app, n, work):
-    barrier, errors = threading.Barrier(n), []
-
-    def runner(i):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                work(i)
-                _db.session.commit()
-            except Exception as e:  # noqa: BLE001 - asserted below
-                _db.session.rollback()
-                errors.append(e)
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return errors
-
-
 @pytest.fixture()
 def pg_door(app, db):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("a race on PostgreSQL row locks; this run is on sqlite")
+    postgres_only(db)
     forum = f.forum()
     staff = f.member(forum, Permission.CHECKIN)
     badges = [f.badge(forum) for _ in range(4)]
@@ -254,8 +229,7 @@ def test_two_devices_uploading_the_same_badge_at_once(app, db, pg_door, round_):
     batches = [[scan_item(c, f"{d}-{round_}-{k}", now - timedelta(minutes=10 - k - (d == "B")))
                 for k, c in enumerate(codes)] for d in ("A", "B")]
     batches[1].reverse()
-    errors = _at_once(app, 2, lambda i: _uploader(forum_id, staff_id, "AB"[i], batches[i]))
-    assert errors == []
+    assert race(app, 2, lambda i: _uploader(forum_id, staff_id, "AB"[i], batches[i])) == ([], [])
     db.session.expire_all()
     forum = db.session.get(Forum, forum_id)
     rows = list(db.session.scalars(sa.select(Scan).where(Scan.forum_id == forum_id)))
@@ -275,9 +249,8 @@ def test_one_batch_uploaded_twice_at_once_records_each_nonce_once(app, db, pg_do
     items = [scan_item(c, f"same-{k}", now - timedelta(minutes=5)) for k, c in enumerate(codes)]
     items.append(scan_item("garbage", "same-garbage", now))
     answers = []
-    errors = _at_once(app, 3, lambda i: answers.append(_uploader(forum_id, staff_id, "A", items,
-                                                                 sent_at=now + timedelta(hours=1))))
-    assert errors == []
+    assert race(app, 3, lambda i: answers.append(_uploader(forum_id, staff_id, "A", items,
+                                                           sent_at=now + timedelta(hours=1)))) == ([], [])
     db.session.expire_all()
     rows = list(db.session.scalars(sa.select(Scan).where(Scan.forum_id == forum_id)))
     assert sorted(r.nonce for r in rows) == sorted(i.nonce for i in items)

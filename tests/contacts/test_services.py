@@ -18,22 +18,7 @@ from forum.registration import states
 from forum.registration.models import RegState
 from tests import factories as f
 from tests.contacts.helpers import JA, KZ, UZ, badge_of, delegate
-from tests.documents.helpers import postgres_only, race
-
-
-@pytest.fixture()
-def forum(db):
-    return f.forum(slug="astana")
-
-
-@pytest.fixture()
-def me(forum):
-    return delegate(forum, JA)
-
-
-@pytest.fixture()
-def aliya(forum):
-    return delegate(forum, KZ)
+from tests.concurrency import postgres_only, race
 
 
 def _rows(db) -> list[Contact]:

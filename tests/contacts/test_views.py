@@ -17,22 +17,7 @@ from forum.forums import cancellation
 from forum.teams.models import Permission
 from tests import factories as f
 from tests.conftest import CSRF_RE
-from tests.contacts.helpers import JA, KZ, UZ, badge_of, delegate
-
-
-@pytest.fixture()
-def forum(db):
-    return f.forum(slug="astana")
-
-
-@pytest.fixture()
-def me(forum):
-    return delegate(forum, JA)
-
-
-@pytest.fixture()
-def aliya(forum):
-    return delegate(forum, KZ)
+from tests.contacts.helpers import JA, UZ, badge_of, delegate
 
 
 @pytest.fixture()

@@ -16,7 +16,7 @@ from forum.errors import DomainError
 from forum.forums.models import Forum
 from forum.teams.models import Permission
 from tests import factories as f
-from tests.documents.helpers import postgres_only, race
+from tests.concurrency import postgres_only, race
 
 
 def _positions(forum) -> list[tuple[int, int]]:

@@ -12,7 +12,7 @@ from forum.documents.models import Document, DocumentRegister
 from forum.errors import DomainError
 from forum.forums.models import Forum
 from tests import factories as f
-from tests.documents.helpers import postgres_only, race
+from tests.concurrency import postgres_only, race
 
 
 def test_numbers_run_per_forum_from_one_with_the_prefix_from_the_slug_and_year(db):
