@@ -165,6 +165,14 @@ def _register_blueprints(app: Flask) -> None:
     from forum.documents.party_views import bp as documents_party_bp
     from forum.documents.my_views import bp as my_documents_bp
     from forum.contacts.views import bp as contacts_bp
+    from forum.agendas.views import bp as agendas_bp
+    from forum.agendas.calendar_views import bp as agenda_calendar_bp
+    from forum.agendas.manage_views import bp as agendas_manage_bp
+    from forum.attendance.views import bp as attendance_bp
+    from forum.attendance.table_views import bp as attendance_table_bp
+    from forum.attendance.walkin_views import bp as walk_ins_bp
+    from forum.outcomes.views import bp as outcomes_bp
+    from forum.outcomes.manage_views import bp as outcomes_manage_bp
     import forum.api.documents  # noqa: F401  # its routes join api_bp before it is registered
 
     for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp,
@@ -172,7 +180,8 @@ def _register_blueprints(app: Flask) -> None:
                api_tokens_bp, my_badge_bp, b2b_bp, b2b_directory_bp, b2b_manage_requests_bp, b2b_schedule_bp,
                b2b_meetings_bp, b2b_setup_bp, b2b_availability_bp, documents_bp, documents_record_bp,
                documents_scans_bp, documents_ceremony_bp, documents_followup_bp, public_documents_bp, documents_party_bp,
-               my_documents_bp, contacts_bp):
+               my_documents_bp, contacts_bp, agendas_bp, agenda_calendar_bp, agendas_manage_bp, attendance_bp,
+               attendance_table_bp, walk_ins_bp, outcomes_bp, outcomes_manage_bp):
         app.register_blueprint(bp)
 
 

@@ -14,3 +14,5 @@ from forum.meetings.models import (B2BProfile, B2BSettings, Interpreter, Meeting
     MeetingRequest, MeetingSession, MeetingSlot, MeetingTable, ScheduleRun, Unavailability)
 from forum.documents.models import (DigestSent, Document, DocumentParty, DocumentRegister,  # noqa: F401
     DocumentScan, DocumentTitle, FollowUpNote, document_meetings)
+from forum.agendas.models import AgendaState  # noqa: F401
+from forum.outcomes.models import MeetingOutcome, OutcomeReminder  # noqa: F401

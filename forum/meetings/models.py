@@ -305,8 +305,19 @@ class ScheduleRun(db.Model):
 
 
 class MeetingState(str, enum.Enum):
-    SCHEDULED = "scheduled"
+    SCHEDULED = "scheduled"  # live: it holds its slot, table and people (also once held: see Meeting.held_at)
     CANCELLED = "cancelled"  # dropped by a later publication, or its request was cancelled
+    # Nobody confirmed it within attendance.NO_SHOW_AFTER of its start: its table and people are free again
+    # (walk-ins may take them). attendance.py owns the rule.
+    NO_SHOW = "no_show"
+
+
+class HeldVia(str, enum.Enum):
+    """How a meeting was confirmed as held at the venue."""
+
+    SCAN = "scan"  # one side opened the other's badge (the contact scan)
+    STAFF = "staff"  # a B2B team member marked it on the live board
+    TABLE = "table"  # the table host confirmed it from the table sheet's QR code
 
 
 class Meeting(db.Model):
@@ -330,6 +341,8 @@ class Meeting(db.Model):
                  sqlite_where=sa.text("state = 'scheduled'"), postgresql_where=sa.text("state = 'scheduled'")),
         sa.Index("ix_meetings_forum_state", "forum_id", "state"),
         sa.CheckConstraint("a_id <> b_id", name="two_people"),
+        sa.CheckConstraint("(held_at IS NULL) = (held_via IS NULL)", name="held_how"),
+        sa.CheckConstraint("state <> 'no_show' OR (no_show_at IS NOT NULL AND held_at IS NULL)", name="no_show_unheld"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -345,6 +358,14 @@ class Meeting(db.Model):
     state: Mapped[MeetingState] = mapped_column(enum_column(MeetingState, length=12), default=MeetingState.SCHEDULED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # At the venue (forum/attendance): when and how it was confirmed as held, and by whom; when it became a
+    # no-show. A walk-in was booked at the venue (into a free table), not placed by a scheduler run.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    held_via: Mapped[HeldVia | None] = mapped_column(enum_column(HeldVia, length=10))
+    held_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    no_show_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    booked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     request: Mapped[MeetingRequest] = relationship()
     a: Mapped[Registration] = relationship(foreign_keys=[a_id])
@@ -352,3 +373,4 @@ class Meeting(db.Model):
     slot: Mapped[MeetingSlot] = relationship()
     table: Mapped[MeetingTable] = relationship()
     interpreter: Mapped[Interpreter | None] = relationship()
+    held_by: Mapped[User | None] = relationship(foreign_keys=[held_by_id])

@@ -42,3 +42,6 @@ class OutboxMessage(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     forum_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forums.id", ondelete="SET NULL"), index=True)
+    # Files sent with it (a calendar), each {"filename", "content_type", "text"}: text only, kept with the message
+    # so that a retry sends the same bytes. None: no attachment.
+    attachments: Mapped[list[dict] | None] = mapped_column(sa.JSON)

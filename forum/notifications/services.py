@@ -11,10 +11,12 @@ from forum.notifications.models import OutboxMessage
 
 
 def queue(template: str, *, to: str, to_name: str = "", language: str = "en", forum_id: int | None = None,
-          **context: Any) -> OutboxMessage:
+          attachments: list[dict] | None = None, **context: Any) -> OutboxMessage:
     """Render templates/mail/<template>.txt (first line 'Subject: ...') and its HTML twin into the outbox.
 
     `to_name` is the person's name as they wrote it, for the To header ("Әлия Нұрланқызы <a@b.kz>").
+    `attachments`: text files sent with it, each {"filename", "content_type", "text"} (a calendar: content_type
+    "text/calendar; method=PUBLISH").
     """
     with force_locale(language or "en"):
         text = render_template(f"mail/{template}.txt", **context)
@@ -24,6 +26,7 @@ def queue(template: str, *, to: str, to_name: str = "", language: str = "en", fo
     msg = OutboxMessage(
         template=template, to_addr=to, to_name=(to_name or "")[:200], language=language or "en", subject=subject,
         body_text=body.strip() + "\n", body_html=html, forum_id=forum_id,
+        attachments=[dict(a) for a in attachments] if attachments else None,
     )
     db.session.add(msg)
     return msg

@@ -69,6 +69,7 @@ class Claimed:
     language: str
     attempts: int  # attempts made before this one
     lease_expires_at: datetime
+    attachments: tuple[dict, ...] = ()  # OutboxMessage.attachments
 
 
 def build_email(msg: OutboxMessage | Claimed, sender: str) -> EmailMessage:
@@ -85,6 +86,11 @@ def build_email(msg: OutboxMessage | Claimed, sender: str) -> EmailMessage:
     if msg.body_html:
         em.add_alternative(msg.body_html, subtype="html")
     em["Content-Language"] = msg.language  # after set_content(), which clears Content-* headers
+    for a in msg.attachments or ():
+        maintype, _, subtype = a["content_type"].partition(";")[0].strip().partition("/")
+        params = dict(p.strip().split("=", 1) for p in a["content_type"].split(";")[1:] if "=" in p)
+        em.add_attachment(a["text"].encode("utf-8"), maintype=maintype, subtype=subtype, filename=a["filename"],
+                          params=params)
     return em
 
 
@@ -169,7 +175,7 @@ def claim_due(batch: int, token: str) -> list[Claimed]:
         msg.claimed_by = token
         msg.lease_expires_at = lease_until
         claimed.append(Claimed(msg.id, msg.to_addr, msg.to_name or "", msg.subject, msg.body_text, msg.body_html or "",
-                               msg.language, msg.attempts, lease_until))
+                               msg.language, msg.attempts, lease_until, tuple(msg.attachments or ())))
     # The commit ends the transaction and hands the connection back to the pool: nothing is held
     # while we send. (Touching an ORM object after this would begin a new one: we use `claimed`.)
     db.session.commit()

@@ -330,3 +330,30 @@ def test_cli_worker_once_reports_failures(app, db, smtp_down):
     assert result.output.strip() == "0 sent, 2 failed"
     db.session.expire_all()
     assert all(r.status is MailStatus.QUEUED and r.attempts == 1 for r in rows())
+
+
+def test_an_attachment_travels_with_its_mail_byte_for_byte(db, smtp):
+    """A calendar queued with a mail (agendas) arrives as its own part, with its method and its bytes intact."""
+    user = f.user(email="aliya@example.kz", name="Әлия Нұрланқызы", language="ru")
+    ics = "BEGIN:VCALENDAR\r\nSUMMARY:Встреча · 会議\r\nEND:VCALENDAR\r\n"
+    mail.queue("password_reset", to=user.email, language="ru", user=user, link="http://forum.test/x",
+               attachments=[{"filename": "agenda.ics", "content_type": "text/calendar; method=PUBLISH", "text": ics}])
+    db.session.commit()
+    assert send_due() == (1, 0)
+    [received] = smtp.messages
+    [part] = list(received.iter_attachments())
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "PUBLISH"
+    assert part.get_filename() == "agenda.ics"
+    assert part.get_payload(decode=True).decode("utf-8") == ics
+    assert "http://forum.test/x" in received.get_body(("plain",)).get_content()
+
+
+def test_a_mail_without_attachments_has_none(db, smtp):
+    user = f.user(email="tanaka@example.jp", name="田中 一郎", language="ja")
+    mail.queue("password_reset", to=user.email, language="ja", user=user, link="http://forum.test/x")
+    db.session.commit()
+    assert send_due() == (1, 0)
+    [received] = smtp.messages
+    assert list(received.iter_attachments()) == []
+    assert rows()[0].attachments is None
