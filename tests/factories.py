@@ -224,6 +224,21 @@ def interpreter(forum: Forum, languages, slots=None, name: str | None = None, em
     return i
 
 
+def meeting(a, b, slot, table, *, interpreter=None, request=None, state: str = "scheduled", walk_in: bool = False):
+    """A published meeting between delegates a and b at slot and table, written straight to the table as a
+    scheduler run's publication would (an accepted request from a to b is made unless `request` is given).
+    Use the real publication (meetings.scheduling) where the publication itself is under test."""
+    from forum.meetings.models import Meeting, MeetingState
+
+    req = request or meeting_request(a, b, accept=True)
+    m = Meeting(forum_id=a.forum_id, request_id=req.id, a_id=req.requester_id, b_id=req.recipient_id, slot_id=slot.id,
+                table_id=table.id, interpreter_id=interpreter.id if interpreter is not None else None,
+                state=MeetingState(state), walk_in=walk_in)
+    db.session.add(m)
+    db.session.flush()
+    return m
+
+
 def document(forum: Forum, *, parties=None, kind: str = "mou", titles: dict | None = None, exchanged: bool = True,
              confidentiality: str = "public", counts: bool = True, sectors=("energy",), by=None, **kw):
     """A numbered document of the forum, written straight to the tables (the records service validates forms;
