@@ -167,6 +167,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.contacts.views import bp as contacts_bp
     from forum.agendas.views import bp as agendas_bp
     from forum.agendas.calendar_views import bp as agenda_calendar_bp
+    from forum.agendas.pdf_views import bp as agenda_pdf_bp
     from forum.agendas.manage_views import bp as agendas_manage_bp
     from forum.attendance.views import bp as attendance_bp
     from forum.attendance.table_views import bp as attendance_table_bp
@@ -180,7 +181,8 @@ def _register_blueprints(app: Flask) -> None:
                api_tokens_bp, my_badge_bp, b2b_bp, b2b_directory_bp, b2b_manage_requests_bp, b2b_schedule_bp,
                b2b_meetings_bp, b2b_setup_bp, b2b_availability_bp, documents_bp, documents_record_bp,
                documents_scans_bp, documents_ceremony_bp, documents_followup_bp, public_documents_bp, documents_party_bp,
-               my_documents_bp, contacts_bp, agendas_bp, agenda_calendar_bp, agendas_manage_bp, attendance_bp,
+               my_documents_bp, contacts_bp, agendas_bp, agenda_calendar_bp, agenda_pdf_bp,
+               agendas_manage_bp, attendance_bp,
                attendance_table_bp, walk_ins_bp, outcomes_bp, outcomes_manage_bp):
         app.register_blueprint(bp)
 
