@@ -27,4 +27,4 @@ def token_matches(table: MeetingTable, token: str) -> bool:
 
 def table_url(table: MeetingTable) -> str:
     """The absolute URL printed as the table sheet's QR code (attendance.table_views)."""
-    return external_url("attendance_table.sheet", table_id=table.id, token=table_token(table))
+    return external_url("attendance_table.sheet", table_ref=str(table.id), token=table_token(table))

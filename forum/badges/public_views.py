@@ -28,6 +28,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from forum.attendance import scan as attendance_scan
+from forum.attendance.forms import ScanConfirmForm as HeldForm
 from forum.badges import lookup
 from forum.checkin import messages, queries, services
 from forum.contacts import queries as contact_queries
@@ -77,13 +79,53 @@ def show(token: str):
         return _page("badges/badge_page.html", 404, found=None)
     card = contact_queries.badge_card(current_user, found.badge)
     form = NoteForm(data={"note": card.contact.note if card and card.contact else ""})
-    return _public_page(found, card, form)
+    meeting = _scan_meeting(found, card)
+    db.session.commit()  # the no-shows marked, the meeting confirmed (a refusal left nothing: a savepoint)
+    return _public_page(found, card, form, meeting=meeting)
 
 
-def _public_page(found: lookup.Found, card: contact_queries.BadgeCard | None, form: NoteForm, status: int = 200):
+# Sec-Fetch-Site values under which opening the badge may confirm a meeting: typed or opened by a camera app
+# (none, or no header from an older browser), or a link on our own pages. A link on another site must not make
+# a signed-in delegate's browser confirm anything: it gets a button (a CSRF-protected POST) instead.
+SCAN_EFFECT_SITES = (None, "", "none", "same-origin")
+
+
+def _scan_meeting(found: lookup.Found, card: contact_queries.BadgeCard | None) -> attendance_scan.ScanResult | None:
+    """A delegate opening the badge of someone they meet: the meeting in its window is confirmed as held
+    (attendance.rules.confirm, via SCAN), or the card says when it is."""
+    if card is None or card.is_own or found.badge.registration is None:
+        return None
+    allowed = request.headers.get("Sec-Fetch-Site") in SCAN_EFFECT_SITES
+    return attendance_scan.on_badge_opened(card.owner, found.badge.registration, by=current_user, confirm=allowed)
+
+
+def _public_page(found: lookup.Found, card: contact_queries.BadgeCard | None, form: NoteForm, status: int = 200,
+                 meeting=None):
     return _page("badges/badge_page.html", status, found=found, badge=found.badge, messages=messages, card=card,
-                 form=form,
+                 form=form, meeting=meeting, held_form=HeldForm(),
                  consented=found.badge.registration is not None and found.badge.registration.company.directory_consent)
+
+
+@bp.post("/b/<token>/held")
+@limiter.limit(_limit, exempt_when=_team_member)
+@login_required
+def confirm_held(token: str):
+    """"Confirm the meeting" on the card (when the card was opened from another site, see SCAN_EFFECT_SITES)."""
+    found = lookup.find(token)
+    if found is None or not found.is_valid or found.badge.registration is None:
+        abort(404)
+    if not HeldForm().validate_on_submit():
+        abort(400)
+    owner = contact_services.owner_in(current_user, found.forum)
+    if owner is None or contact_services.is_self(owner, found.badge.registration):
+        abort(404)
+    result = attendance_scan.on_badge_opened(owner, found.badge.registration, by=current_user, confirm=True)
+    if result is None:
+        abort(404)
+    if result.error:
+        flash(result.error, "error")
+    db.session.commit()
+    return redirect(url_for(".show", token=found.badge.token), 303)
 
 
 @bp.post("/b/<token>")
