@@ -2,7 +2,8 @@
 
 - A meeting is *held* once confirmed (`confirm`): one side scanned the other's badge, the B2B team marked it,
   or the table host confirmed it from the table sheet. Only during its slot, GRACE either side.
-- A live meeting nobody confirmed by NO_SHOW_AFTER past its start becomes a *no-show* (`mark_no_shows`): it no
+- A live meeting nobody confirmed by NO_SHOW_AFTER past its start (a walk-in: past its booking, when later)
+  becomes a *no-show* (`mark_no_shows`): it no
   longer holds its table and people (the partial unique indexes only cover live meetings), so a walk-in can
   take them. A no-show can still be confirmed in its window when nobody took its table or people meanwhile.
 - A *walk-in* (`book_walk_in`) is a meeting booked at the venue into a free table in the current or a later
@@ -159,12 +160,15 @@ def mark_no_shows(now: datetime | None = None, forum_id: int | None = None) -> i
     returns how many. One UPDATE (see the module's doc); idempotent. The worker calls it every minute, the
     pages that depend on it call it first (for their forum)."""
     now = now or clock.now()
-    started = sa.select(MeetingSlot.id).where(MeetingSlot.starts_at <= now - NO_SHOW_AFTER)
-    stmt = sa.update(Meeting).where(Meeting.state == LIVE, Meeting.held_at.is_(None), Meeting.slot_id.in_(started))
+    cutoff = now - NO_SHOW_AFTER
+    started = sa.select(MeetingSlot.id).where(MeetingSlot.starts_at <= cutoff)
+    # A walk-in booked into a slot under way gets its NO_SHOW_AFTER from its booking, not from the slot's start.
+    due = [Meeting.state == LIVE, Meeting.held_at.is_(None), sa.or_(Meeting.walk_in.is_(False),
+                                                                    Meeting.created_at <= cutoff)]
     if forum_id is not None:
         started = started.where(MeetingSlot.forum_id == forum_id)
-        stmt = sa.update(Meeting).where(Meeting.state == LIVE, Meeting.held_at.is_(None),
-                                        Meeting.forum_id == forum_id, Meeting.slot_id.in_(started))
+        due.append(Meeting.forum_id == forum_id)
+    stmt = sa.update(Meeting).where(*due, Meeting.slot_id.in_(started))
     rows = db.session.execute(
         stmt.values(state=MeetingState.NO_SHOW, no_show_at=now).returning(Meeting.id, Meeting.forum_id)
         .execution_options(synchronize_session=False)).all()

@@ -166,6 +166,13 @@ def test_a_walk_in_on_a_no_shows_freed_table_and_people(db, meeting, forum, slot
     assert a.id and b.id and _reload(db, meeting).state is MeetingState.NO_SHOW
 
 
+def test_a_walk_in_booked_late_in_its_slot_gets_its_ten_minutes_from_the_booking(db, forum, slots, tables, otkir,
+                                                                                sato, start):
+    walk = rules.book_walk_in(forum, otkir, sato, slots[0], tables[1], by=otkir.user, now=start + minutes(11))
+    assert rules.mark_no_shows(start + minutes(20)) == 0 and _reload(db, walk).state is MeetingState.SCHEDULED
+    assert rules.mark_no_shows(start + minutes(21)) == 1 and _reload(db, walk).state is MeetingState.NO_SHOW
+
+
 @pytest.mark.parametrize("case,code", [
     ("table_taken", "table_taken"), ("person_busy", "person_busy"), ("same_person", "same_person"),
     ("same_company", "same_company"), ("slot_over", "slot_over"), ("inactive_table", "table_unavailable"),
