@@ -38,13 +38,15 @@ def mine(slug: str):
     now = clock.now()
     seen = changes.look(me, now=now)
     meetings = queries.agenda_of(me)
-    db.session.commit()
     url = subscription.url_for_reg(me)
-    return render_template("agendas/agenda.html", forum=forum, me=me, days=_days(meetings, forum),
+    # Drawn before the commit: committing expires every loaded row, and the page would load each meeting again.
+    page = render_template("agendas/agenda.html", forum=forum, me=me, days=_days(meetings, forum),
                            n_meetings=len(meetings), changes=seen, now=now, other_side=queries.other_side,
                            company_names=ics.company_names, both_scripts=both_scripts, subscription_url=url,
                            webcal_url=subscription.webcal_url(url), at_venue=status.at_venue,
                            status_label=status.label, status_styles=status.STYLES)
+    db.session.commit()
+    return page
 
 
 @bp.get("/agenda.ics")
