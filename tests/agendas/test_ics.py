@@ -65,7 +65,7 @@ def test_almaty_after_its_2024_change_is_utc_plus_5_in_the_vtimezone(db):
 
 
 def test_a_move_keeps_the_uid_with_a_higher_sequence_a_drop_cancels_nothing_is_duplicated(db, world, monkeypatch):
-    forum, ja, kz, uz, slots = world["forum"], world["ja"], world["kz"], world["uz"], world["slots"]
+    forum, ja, kz, uz = world["forum"], world["ja"], world["kz"], world["uz"]
     stays = f.meeting_request(ja, kz, accept=True)
     moves = f.meeting_request(uz, ja, accept=True)
     t1 = datetime(2027, 5, 1, 6, 0, tzinfo=timezone.utc)
