@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from forum import clock
 from forum.accounts.models import User
+from forum.agendas import ics
 from forum.audit import services as audit
 from forum.db import db
 from forum.errors import InvalidInput, InvalidState
@@ -305,12 +306,16 @@ def _mail_people(forum: Forum, diff: Preview) -> None:
     taking_part = {r.id for r in participation.participants(forum)}
     people = [pc for pc in diff.people if pc.reg.id in taking_part]
     meetings = meetings_of([pc.reg.id for pc in people], forum.id)
+    # Each mail carries the delegate's whole calendar (agendas.ics): opening it updates the events it had
+    # before (same UIDs, a higher SEQUENCE) and removes the dropped ones (STATUS:CANCELLED).
+    calendars = ics.attachments_for(forum.id, [pc.reg for pc in people])
     for pc in people:
         reg = pc.reg
         mail.queue("b2b_schedule_published", to=reg.email, to_name=reg.full_name, language=reg.language,
                    forum_id=forum.id, forum=forum, reg=reg, meetings=meetings[reg.id], changes=pc,
                    other_side=other_side, both_scripts=both_scripts, reason_text=reason_text,
-                   link=external_url("b2b_meetings.mine", slug=forum.slug))
+                   link=external_url("b2b_meetings.mine", slug=forum.slug),
+                   agenda_link=external_url("agendas.mine", slug=forum.slug), attachments=[calendars[reg.id]])
 
 
 # --- requests that change after publication --------------------------------------------------------------------
