@@ -53,11 +53,11 @@ def both_scripts(reg: Registration) -> str:
     return f"{native} ({latin})" if latin else native
 
 
-def _person(reg: Registration, *, languages: bool = False) -> Cell:
+def _person(reg: Registration, *, languages: bool = False, country: bool = True) -> Cell:
     native, latin = names(reg)
     company, company_latin = _company(reg)
     items = [Item(native, "strong"), Item(latin), Item(company), Item(company_latin, "small"),
-             Item(country_name(reg.company.country), "small")]
+             Item(country_name(reg.company.country) if country else "", "small")]
     if languages:
         items.append(Item(languages_text(reg.languages or []), "small"))
     return tuple(i for i in items if i.text)
@@ -110,7 +110,9 @@ def delegate_section(forum: Forum, reg: Registration, meetings: Sequence[Meeting
 
 
 def table_section(forum: Forum, table: MeetingTable, meetings: Sequence[Meeting]) -> Section:
-    rows = [Row(_day(m, forum), (_when(m, forum), _person(m.a), _person(m.b), _interpreter(m))) for m in meetings]
+    # Without the countries: a table's eight meetings of a day fit on its one sheet.
+    rows = [Row(_day(m, forum), (_when(m, forum), _person(m.a, country=False), _person(m.b, country=False),
+                                 _interpreter(m))) for m in meetings]
     return _frame(forum, short=_("Table %(n)d", n=table.number), heading=forum.title, title=_("Table"),
                   big=str(table.number), lines=(Item(table.label or "", "strong"),), zone=_zone(forum, meetings),
                   qr_url=table_url(table), qr_caption=_("Table host: scan to confirm meetings as held"),

@@ -94,9 +94,10 @@ def _draw(c: Canvas, b: Block) -> None:
 
 
 def _line(c: Canvas, text: str, size: float, x: float, top: float, width: float, *, bold: bool = False,
-          colour: str = "#111111", max_lines: int = 2, align: str = "left") -> float:
+          colour: str = "#111111", max_lines: int = 2, align: str = "left", one_line_below: float = 0.72) -> float:
     """Fits and draws one text; returns the top of what follows."""
-    lines, fitted = fit(render.printable(text), width=width, max_size=size, max_lines=max_lines, bold=bold)
+    lines, fitted = fit(render.printable(text), width=width, max_size=size, max_lines=max_lines, bold=bold,
+                        one_line_below=one_line_below)
     b = Block("line", lines, fitted, x, width, top, align=align, bold=bold, colour=colour)
     _draw(c, b)
     return top - b.height
@@ -170,7 +171,7 @@ class _Pages:
         top = _line(c, s.title, 28 if s.big else 20, MARGIN, top, text_width, bold=True, max_lines=3)
         if s.big:
             # The table's number, as large as the room beside the code allows: read from across the hall.
-            lines, size = fit(s.big, width=text_width, max_size=130, max_lines=1, bold=True)
+            lines, size = fit(s.big, width=text_width, max_size=110, max_lines=1, bold=True)
             b = Block("big", lines, size, MARGIN, text_width, top, align="left", bold=True)
             _draw(c, b)
             top -= b.height
@@ -194,8 +195,8 @@ class _Pages:
         c.addLiteral(" ".join(f"{rx} {ry} {rw} {rh} re" for rx, ry, rw, rh in qr.rectangles(matrix)) + " f")
         c.restoreState()
         if s.qr_caption:
-            _line(c, s.qr_caption, 8.5, x - 3 * mm, top - QR_WIDTH - 2 * mm, QR_WIDTH + 6 * mm, colour="#333333",
-                  max_lines=3, align="center")
+            _line(c, s.qr_caption, 10, x - 3 * mm, top - QR_WIDTH - 2 * mm, QR_WIDTH + 6 * mm, colour="#333333",
+                  max_lines=3, align="center", one_line_below=0.95)
 
     def _continued_header(self, s: Section) -> None:
         top = _line(self.c, s.continued % {"name": s.short}, 11, MARGIN, self.y, INNER, bold=True)

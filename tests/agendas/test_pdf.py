@@ -128,9 +128,11 @@ def test_the_table_sign_has_its_number_label_meetings_and_a_qr_code_of_the_table
 
 
 def test_a_long_table_sign_continues_on_pages_that_each_name_the_zone_once(w):
+    friday = f.session(w.forum, "2027-05-21 09:00", "2027-05-21 12:00", slot_minutes=20)
+    slots = w.session.slots[3:] + friday.slots
     people = [f.participant(w.forum, full_name=f"Дәулет Құрманғазы {i}", latin_name=f"Daulet Kurmangazy {i}")
-              for i in range(18)]
-    for i, slot in enumerate(w.session.slots[3:]):
+              for i in range(2 * len(slots))]
+    for i, slot in enumerate(slots):
         f.meeting(people[2 * i], people[2 * i + 1], slot, w.t12)
     data = draw(pdf.table_sign, w.t12)
     pages = assert_prints(data)
@@ -138,7 +140,8 @@ def test_a_long_table_sign_continues_on_pages_that_each_name_the_zone_once(w):
     assert all(p.count(ZONE) == 1 for p in pages)
     assert all("Table 12 (continued)" in p for p in pages[1:])
     joined = " ".join(pages)
-    assert all(f"Дәулет Құрманғазы {i}" in joined for i in range(2 * len(w.session.slots[3:])))
+    assert all(f"Дәулет Құрманғазы {i} Daulet Kurmangazy {i} " in joined for i in range(len(people)))
+    assert "Thursday, 20 May 2027" in joined and "Friday, 21 May 2027" in joined
     assert len(qr_codes(images(data)[0])) == 1
 
 
