@@ -4,7 +4,6 @@ stay inside their column, and the help desk's bundle holds every delegate, table
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest

@@ -4,7 +4,6 @@ nothing of another forum."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from forum.teams.models import Permission
 from tests import factories as f
