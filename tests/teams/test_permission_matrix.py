@@ -88,6 +88,8 @@ URL_ARGS: dict[str, Callable[[World, str], Any]] = {
     "doc_id": lambda w, side: w.docs[side].id,
     "scan_id": lambda w, side: w.scans[side].id,
     "conflict_id": lambda w, side: w.conflicts[side].id,
+    "reg_public_id": lambda w, side: w.regs[side].public_id,
+    "table_number": lambda w, side: w.grid[side]["table"].number,  # each forum has its table 1: not an id
 }
 # Query strings a GET route needs to show its page rather than a 404 (the URL arguments come from URL_ARGS).
 QUERY_ARGS: dict[str, Callable[[World], dict]] = {
@@ -97,7 +99,7 @@ QUERY_ARGS: dict[str, Callable[[World], dict]] = {
 # The arguments that name something inside one forum: forum B's slug with forum A's value is a 404.
 IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id", "request_id", "run_id",
                   "session_id", "table_id", "interpreter_id", "doc_id", "scan_id",
-                  "conflict_id"}
+                  "conflict_id", "reg_public_id"}
 
 
 # What the routes must require: a blueprint's line covers its routes, an endpoint's own line overrides it.
@@ -127,6 +129,7 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "documents_ceremony": ("forum_permission", Permission.DOCUMENTS),  # the ceremony, run-sheet, report
     "documents_followup": ("forum_permission", Permission.DOCUMENTS),  # follow-up status, notes, review due
     "attendance": ("forum_permission", Permission.B2B),  # the live board: staff mark held, walk-in booking
+    "agendas_manage": ("forum_permission", Permission.B2B),  # agenda PDFs, table signs, interpreter sheets, bundle
 }
 
 
