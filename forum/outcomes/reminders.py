@@ -68,9 +68,9 @@ def pending(now: datetime | None = None) -> list[tuple[Meeting, Registration]]:
         return []
     ids = [m.id for m in meetings]
     done = set(db.session.execute(sa.select(MeetingOutcome.meeting_id, MeetingOutcome.registration_id)
-                                  .where(MeetingOutcome.meeting_id.in_(ids))).tuples())
+                                  .where(MeetingOutcome.meeting_id.in_(ids))))
     done |= set(db.session.execute(sa.select(OutcomeReminder.meeting_id, OutcomeReminder.registration_id)
-                                   .where(OutcomeReminder.meeting_id.in_(ids))).tuples())
+                                   .where(OutcomeReminder.meeting_id.in_(ids))))
     out = []
     for m in meetings:
         for side in sorted((m.a, m.b), key=lambda r: r.id):

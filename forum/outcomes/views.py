@@ -79,7 +79,8 @@ def record(slug: str, meeting_pid: str):
     now = clock.now()
     found = services.outcome_of(m, me)
     documents = services.linkable_documents(m, me)
-    form = OutcomeForm(data={} if found is None else {
+    # Prefilled on GET only: a POST is the whole answer (an emptied date field must empty the date).
+    form = OutcomeForm(data={} if found is None or request.method != "GET" else {
         "kind": found.kind.value, "next_step": found.next_step, "next_step_on": found.next_step_on,
         "document": found.document.public_id if found.document else ""})
     form.document.choices = [("", _("None"))] + [(d.public_id, f"{d.reference} · {d.title_in(None)}")
