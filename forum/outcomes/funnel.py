@@ -99,7 +99,7 @@ def request_stages(forum_id: int) -> dict[int, set[str]]:
 def company_sectors(forum_id: int) -> dict[int, list[str]]:
     """Each company of the forum's sectors: its B2B profile's, else the one it registered with."""
     profiles = dict(db.session.execute(sa.select(B2BProfile.company_id, B2BProfile.sectors)
-                                       .where(B2BProfile.forum_id == forum_id)))
+                                       .where(B2BProfile.forum_id == forum_id)).all())
     out = {}
     for cid, sector in db.session.execute(sa.select(CompanyRegistration.id, CompanyRegistration.sector)
                                           .where(CompanyRegistration.forum_id == forum_id)):
@@ -135,7 +135,7 @@ def funnel(forum_id: int) -> Funnel:
     counted = (sa.select(MeetingOutcome).join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
                .where(MeetingOutcome.forum_id == forum_id, Meeting.state != MeetingState.CANCELLED))
     kinds = Counter(dict(db.session.execute(
-        counted.with_only_columns(MeetingOutcome.kind, sa.func.count()).group_by(MeetingOutcome.kind))))
+        counted.with_only_columns(MeetingOutcome.kind, sa.func.count()).group_by(MeetingOutcome.kind)).all()))
     out.outcomes = {k: kinds.get(k, 0) for k in OutcomeKind}
     out.next_steps = db.session.scalar(counted.with_only_columns(sa.func.count()).where(
         sa.or_(MeetingOutcome.next_step != "", MeetingOutcome.next_step_on.is_not(None)))) or 0
