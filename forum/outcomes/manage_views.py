@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from forum.db import db, writes
+from forum.documents.models import Document
 from forum.meetings.models import Meeting
 from forum.meetings.pages import page_number
 from forum.meetings.reasons import both_scripts
@@ -35,7 +36,7 @@ def index(slug: str):
             joinedload(MeetingOutcome.meeting).joinedload(Meeting.slot),
             joinedload(MeetingOutcome.meeting).joinedload(Meeting.a).joinedload(Registration.company),
             joinedload(MeetingOutcome.meeting).joinedload(Meeting.b).joinedload(Registration.company),
-            selectinload(MeetingOutcome.document)),
+            selectinload(MeetingOutcome.document).selectinload(Document.titles)),
         page=page_number(), per_page=current_app.config["PER_PAGE"], error_out=False)
     stages = [(s, str(STAGE_LABELS[s])) for s in funnel.STAGES]
     return render_template(

@@ -126,6 +126,7 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "documents_scans": ("forum_permission", Permission.DOCUMENTS),  # signed copies: upload, download, verify
     "documents_ceremony": ("forum_permission", Permission.DOCUMENTS),  # the ceremony, run-sheet, report
     "documents_followup": ("forum_permission", Permission.DOCUMENTS),  # follow-up status, notes, review due
+    "outcomes_manage": ("forum_permission", Permission.B2B),  # the B2B results: funnel, outcomes, CSV/XLSX
 }
 
 
