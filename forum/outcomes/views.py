@@ -15,7 +15,7 @@ from forum.db import db
 from forum.documents.models import Document
 from forum.errors import DomainError, InvalidInput
 from forum.forms_util import show_error
-from forum.meetings.models import Meeting, MeetingSlot
+from forum.meetings.models import Meeting
 from forum.meetings.pages import forum_and_me, forum_or_404, page_number
 from forum.meetings.reasons import both_scripts
 from forum.meetings.schedule_views import ListPage
