@@ -130,6 +130,7 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "documents_followup": ("forum_permission", Permission.DOCUMENTS),  # follow-up status, notes, review due
     "attendance": ("forum_permission", Permission.B2B),  # the live board: staff mark held, walk-in booking
     "agendas_manage": ("forum_permission", Permission.B2B),  # agenda PDFs, table signs, interpreter sheets, bundle
+    "outcomes_manage": ("forum_permission", Permission.B2B),  # the B2B results: funnel, outcomes, CSV/XLSX
 }
 
 
