@@ -326,14 +326,47 @@ def send_digests(last: datetime | None, now: datetime | None = None) -> datetime
     return _housekeeping(last, now, DIGEST_EVERY, job, "documents: queueing the review digests failed")
 
 
+# B2B meetings at the venue: a meeting nobody confirmed within attendance.rules.NO_SHOW_AFTER of its start becomes
+# a no-show (its table and people are freed for walk-ins), looked at every minute; and the day-after reminder to
+# record an outcome (outcomes.reminders), looked at every 15 minutes.
+NO_SHOWS_EVERY = timedelta(minutes=1)
+REMINDERS_EVERY = timedelta(minutes=15)
+
+
+def mark_no_shows(last: datetime | None, now: datetime | None = None) -> datetime | None:
+    """Run attendance.rules.mark_no_shows over every forum and commit, unless it ran less than NO_SHOWS_EVERY ago."""
+    from forum.attendance import rules
+
+    def job(at: datetime) -> None:
+        if n := rules.mark_no_shows(at):
+            current_app.logger.info("b2b: %d meeting(s) became no-shows", n)
+
+    return _housekeeping(last, now, NO_SHOWS_EVERY, job, "b2b: marking no-shows failed")
+
+
+def send_outcome_reminders(last: datetime | None, now: datetime | None = None) -> datetime | None:
+    """Queue the day-after outcome reminders that are due and commit, unless it ran less than REMINDERS_EVERY ago."""
+    from forum.outcomes import reminders
+
+    def job(at: datetime) -> None:
+        if n := reminders.send_due(at):
+            current_app.logger.info("b2b: %d outcome reminder(s) queued", n)
+
+    return _housekeeping(last, now, REMINDERS_EVERY, job, "b2b: queueing the outcome reminders failed")
+
+
 def run_forever(interval: float = 2.0, batch: int = 20) -> None:
     transport = Transport(current_app.config)
     expired_at: datetime | None = None
     digests_at: datetime | None = None
+    no_shows_at: datetime | None = None
+    reminders_at: datetime | None = None
     try:
         while True:
             expired_at = expire_requests(expired_at)
             digests_at = send_digests(digests_at)
+            no_shows_at = mark_no_shows(no_shows_at)
+            reminders_at = send_outcome_reminders(reminders_at)
             sent, failed = send_due(batch, transport)
             if sent or failed:
                 current_app.logger.info("outbox: %d sent, %d failed", sent, failed)
