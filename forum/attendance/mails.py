@@ -1,7 +1,9 @@
-"""The walk-in's e-mail: the other side is told (both, when the B2B team booked), in their language."""
+"""The walk-in's e-mail: the other side is told (both, when the B2B team booked), in their language, with their
+updated calendar attached (agendas.ics), like a published schedule's e-mail."""
 from __future__ import annotations
 
 from forum.accounts.models import User
+from forum.agendas import ics
 from forum.db import db
 from forum.forums.models import Forum
 from forum.meetings.models import Meeting
@@ -19,4 +21,4 @@ def walk_in_booked(meeting: Meeting, *, by: User | None, staff: bool) -> None:
         mail.queue("b2b_walk_in_booked", to=reg.email, to_name=reg.full_name, language=reg.language,
                    forum_id=meeting.forum_id, forum=forum, reg=reg, other=other, place=meeting,
                    by_team=staff, both_scripts=both_scripts,
-                   link=external_url("b2b_meetings.mine", slug=forum.slug))
+                   link=external_url("agendas.mine", slug=forum.slug), attachments=[ics.attachment_for(reg)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import icalendar
 import pytest
 import sqlalchemy as sa
 
@@ -135,6 +136,11 @@ def test_a_delegate_books_a_walk_in_at_a_free_table(db, forum, slots, tables, ta
     assert [x.to_addr for x in mails] == [otkir.email]  # the other side; in their language
     assert mails[0].language == "ru" and "田中 健一 (TANAKA Kenichi)" in mails[0].body_text
     assert "Asia/Almaty" in mails[0].body_text and "09:00" in mails[0].body_text
+    # The updated calendar goes with it: the walk-in is an event of otkir's calendar, in the forum's zone.
+    [cal] = mails[0].attachments
+    parsed = icalendar.Calendar.from_ical(cal["text"])
+    [event] = [e for e in parsed.walk("VEVENT") if str(e["UID"]).startswith(req.public_id)]
+    assert event.decoded("DTSTART") == slots[0].starts_at and str(event["STATUS"]) == "CONFIRMED"
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "walk_in_booked")).subject_id == m.id
 
 
