@@ -114,6 +114,33 @@ def load(if_empty: bool = False, echo: Callable[[str], object] = print) -> None:
     echo(seeder.summary(perf_counter() - started))
 
 
+def venue_summary(day) -> str:
+    """Issue 12's lines: the B2B day under way, and the badge the demo delegate scans to confirm his meeting."""
+    from forum.badges.models import Badge
+    from forum.demo.venue import SLUG
+    from forum.meetings.models import Meeting, MeetingState
+
+    forum = day.forum
+    rows = db.session.scalars(sa.select(Meeting).where(Meeting.forum_id == forum.id,
+                                                       Meeting.state != MeetingState.CANCELLED)).all()
+    held = sum(m.held_at is not None for m in rows)
+    no_shows = sum(m.state is MeetingState.NO_SHOW for m in rows)
+    walk_ins = sum(m.walk_in for m in rows)
+    lines = [f"  /forums/{SLUG}  {forum.title}: {len(rows)} B2B meetings around now ({held} held, {no_shows} "
+             f"no-shows, {walk_ins} walk-in on a freed table); live board /manage/{SLUG}/b2b/live/"]
+    now_meeting = day.tanaka_now()
+    if now_meeting is not None:
+        tanaka = day.people["TANAKA Kenichi"]
+        other = now_meeting.b if now_meeting.a_id == tanaka.id else now_meeting.a
+        badge = db.session.scalar(sa.select(Badge).where(Badge.registration_id == other.id,
+                                                         Badge.revoked_at.is_(None)))
+        start = forum.local(now_meeting.slot.starts_at)
+        lines.append(f"  as delegate@example.org: agenda /forums/{SLUG}/b2b/agenda; his {start:%H:%M} meeting with "
+                     f"{other.full_name} is held when he opens /b/{badge.token} (until "
+                     f"{forum.local(now_meeting.slot.ends_at) + timedelta(minutes=5):%H:%M} {forum.timezone})")
+    return "\n".join(lines)
+
+
 def b2b_summary(forum: Forum) -> str:
     """One line on the forum's B2B meetings: requests by state and the published schedule (issue 9)."""
     from forum.meetings.models import MeetingRequest, RunStatus, ScheduleRun
@@ -212,6 +239,7 @@ class _Seeder:
         self._b2b(main, organizer)
         self._documents(main, organizer)
         self._offline(main)
+        self._venue_day(organizer)
 
     def _failed_mail(self, forum: Forum) -> None:
         """Two approval mails a mail server refused for good, so that Manage → Mail shows what failed and
@@ -609,6 +637,14 @@ class _Seeder:
         tanaka = next(login for login in LOGINS if login.kind == DELEGATE)
         self.offline = offline.seed(main, self.users[STAFF][0], self.now, tanaka.email)
 
+    def _venue_day(self, organizer: User) -> None:
+        """Issue 12: a one-day B2B forum in Almaty whose meetings are happening now (forum.demo.venue): held,
+        no-shows, a walk-in, outcomes; the demo delegate's next meeting confirmed by scanning a badge."""
+        from forum.demo import venue
+
+        self.venue = venue.VenueDay(organizer, self.now)
+        self.forums.append(self.venue.run())
+
     # --- what `forum demo` prints -----------------------------------------------------------------
 
     def summary(self, seconds: float) -> str:
@@ -644,6 +680,9 @@ class _Seeder:
                          f"{seeded.conflicts} conflicts on the check-in dashboard")
             lines.append(f"  contacts: delegate@example.org saved {seeded.contacts}; signed in as them, open "
                          f"{seeded.try_badge} to save another")
+        venue_day = getattr(self, "venue", None)
+        if venue_day is not None:
+            lines.append(venue_summary(venue_day))
         lines += ["", "Logins (e-mail / password):"]
         for login in LOGINS:
             created = self.users[login.kind][1]
