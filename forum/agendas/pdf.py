@@ -10,7 +10,7 @@ from itertools import islice
 from typing import BinaryIO, Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 
 from forum.agendas import queries
 from forum.agendas.pdf_layout import Cell, Item, Row, Section, write
@@ -68,7 +68,7 @@ def _when(m: Meeting, forum: Forum) -> Cell:
     if m.state is MeetingState.NO_SHOW:
         items.append(Item(_("No-show"), "alert"))
     elif m.held_at is not None:
-        items.append(Item(_("Held"), "small"))
+        items.append(Item(pgettext("meeting", "Held"), "small"))
     if m.walk_in:
         items.append(Item(_("Walk-in"), "small"))
     return tuple(items)

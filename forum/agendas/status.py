@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 
 from forum.meetings.models import Meeting, MeetingState
 
@@ -25,7 +25,7 @@ def at_venue(m: Meeting, now: datetime) -> str:
 
 
 def label(status: str) -> str:
-    return {HELD: _("Held"), NO_SHOW: _("No-show"), NOW: _("Now"), UPCOMING: _("Upcoming"),
+    return {HELD: pgettext("meeting", "Held"), NO_SHOW: _("No-show"), NOW: _("Now"), UPCOMING: _("Upcoming"),
             UNCONFIRMED: _("Not confirmed yet")}[status]
 
 

@@ -18,7 +18,7 @@ from datetime import tzinfo
 from typing import Iterator, Sequence
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 from sqlalchemy.orm import joinedload, selectinload
 
 from forum.accounts.models import User
@@ -58,7 +58,7 @@ class Names:
 
 def names(forum: Forum) -> Names:
     """Every label of the file in the reader's language (call in the request)."""
-    header = [_("Section"), _("Group"), _("Requested"), _("Accepted"), _("Scheduled"), _("Held"),
+    header = [_("Section"), _("Group"), _("Requested"), _("Accepted"), _("Scheduled"), pgettext("meeting", "Held"),
               _("Cooperation likely")]
     return Names(
         header=header + [""] * (WIDTH - len(header)),

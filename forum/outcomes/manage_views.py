@@ -4,7 +4,7 @@ and the same as CSV and XLSX."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, stream_with_context
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -23,7 +23,7 @@ from forum.security import Permission, current_forum, forum_permission
 bp = Blueprint("outcomes_manage", __name__, url_prefix="/manage/<slug>/b2b/results")
 
 STAGE_LABELS = {"requested": _l("Requested"), "accepted": _l("Accepted"), "scheduled": _l("Scheduled"),
-                "held": _l("Held"), "cooperation": _l("Cooperation likely")}
+                "held": lazy_pgettext("meeting", "Held"), "cooperation": _l("Cooperation likely")}
 
 
 @bp.get("/")

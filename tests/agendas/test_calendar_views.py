@@ -3,6 +3,8 @@ or withdrawn -> 404), renewing it (confirmation, CSRF, audit), and who may do wh
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+from markupsafe import escape
 
 from forum.agendas import subscription
 from forum.agendas.models import AgendaState
@@ -79,10 +81,16 @@ def test_renewing_makes_the_old_url_404_and_is_audited(app, client, db, login, p
         old = _path(subscription.url_for_reg(ja))
     login(ja.user)
     page = client.get(f"/forums/{forum.slug}/b2b/agenda/calendar-link/renew")
-    assert page.status_code == 200 and "stops working" in page.get_data(as_text=True)
+    with force_locale("ja"):  # the delegate's language
+        warning = gettext("You get a new private link. The old one stops working at once: every calendar app that "
+                          "follows it stops being updated until you add the new link there. Renew it if you shared "
+                          "the link by mistake or lost a device.")
+    assert page.status_code == 200 and str(escape(warning)) in page.get_data(as_text=True)
     # Without the box ticked: refused next to the field, nothing renewed.
     r = post(f"/forums/{forum.slug}/b2b/agenda/calendar-link/renew", {}, token_from=f"/forums/{forum.slug}/b2b/agenda")
-    assert r.status_code == 422 and "Tick this box to renew the link." in r.get_data(as_text=True)
+    with force_locale("ja"):
+        tick = gettext("Tick this box to renew the link.")
+    assert r.status_code == 422 and str(escape(tick)) in r.get_data(as_text=True)
     assert client.get(old).status_code == 200
     r = post(f"/forums/{forum.slug}/b2b/agenda/calendar-link/renew", {"confirm": "y"})
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/forums/{forum.slug}/b2b/agenda#calendar")

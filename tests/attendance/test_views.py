@@ -3,6 +3,8 @@ staff mark on the live board and who may use it, the table host's page, the dele
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+from markupsafe import escape
 
 from forum.attendance import tokens
 from forum.badges import issuing
@@ -30,11 +32,17 @@ def test_scanning_the_counterparts_badge_in_the_window_confirms_the_meeting(clie
     at(start + minutes(3))
     r = client.get(url, headers={"Sec-Fetch-Site": "none"})
     html = r.get_data(as_text=True)
-    assert r.status_code == 200 and 'id="meeting-held"' in html and "table 1" in html and "Әлия Нұрланқызы" in html
+    with force_locale("ja"):  # tanaka's language
+        said = gettext("Your meeting with %(name)s at table %(n)d is confirmed as held.",
+                       name="Әлия Нұрланқызы (Aliya NURLANKYZY)", n=1)
+    assert r.status_code == 200 and 'id="meeting-held"' in html and str(escape(said)) in html
     m = _m(db, meeting)
     assert m.held_via is HeldVia.SCAN and m.held_by_id == tanaka.user_id and m.held_at == start + minutes(3)
     again = client.get(url).get_data(as_text=True)  # no header (a camera app's old browser): already held
-    assert "already confirmed" in again and _m(db, meeting).held_at == start + minutes(3)
+    with force_locale("ja"):
+        already = gettext("Your meeting with %(name)s at table %(n)d was already confirmed as held.",
+                          name="Әлия Нұрланқызы (Aliya NURLANKYZY)", n=1)
+    assert str(escape(already)) in again and _m(db, meeting).held_at == start + minutes(3)
 
 
 def test_either_side_scan_counts(client, db, login, meeting, tanaka, aliya, start, at):
@@ -49,11 +57,11 @@ def test_outside_the_window_nothing_changes_and_the_card_says_when(client, db, l
     login(tanaka.user)
     at(start - minutes(5) - minutes(1 / 60))
     html = client.get(_badge_url(aliya), headers={"Sec-Fetch-Site": "none"}).get_data(as_text=True)
-    assert 'id="meeting-not-now"' in html and "09:00" in html and "Asia/Almaty" in html
+    assert 'id="meeting-not-now" data-when="later"' in html and "09:00" in html and "Asia/Almaty" in html
     assert _m(db, meeting).held_at is None
     at(slots[0].ends_at + minutes(5) + minutes(1 / 60))
     html = client.get(_badge_url(aliya), headers={"Sec-Fetch-Site": "none"}).get_data(as_text=True)
-    assert 'id="meeting-not-now"' in html and "over" in html
+    assert 'id="meeting-not-now" data-when="over"' in html
     m = _m(db, meeting)
     assert m.held_at is None and m.state is MeetingState.NO_SHOW  # the lazy no-show rule ran
 
@@ -207,7 +215,9 @@ def test_a_delegates_walk_in_errors_are_shown_next_to_the_fields(client, db, log
     r = post(f"/forums/{forum.slug}/b2b/walk-in/", {"place": f"{slots[0].id}-{tables[1].id}",
                                                      "counterpart": aliya.public_id})
     html = r.get_data(as_text=True)
-    assert r.status_code == 409 and 'id="counterpart-error"' in html and "already has a meeting" in html
+    with force_locale("ru"):  # otkir's language
+        busy = gettext("%(name)s already has a meeting at that time.", name=aliya.full_name)
+    assert r.status_code == 409 and 'id="counterpart-error"' in html and str(escape(busy)) in html
     r = post(f"/forums/{forum.slug}/b2b/walk-in/", {"place": "", "counterpart": ""})
     assert r.status_code == 422 and 'id="counterpart-error"' in r.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 1
