@@ -230,3 +230,17 @@ def test_the_page_is_built_for_a_phone(client, db, login, world, width):
     login(ja.user)
     html = client.get(_url(forum)).get_data(as_text=True)
     assert "<table" not in html and 'style="' not in html and "flex-wrap" in html
+
+
+def test_a_meeting_published_in_the_same_instant_as_the_look_was_seen(db, world):
+    """The look's instant is inclusive: a meeting published at it was on the page; one a moment later is new."""
+    ja, kz, uz = world["ja"], world["kz"], world["uz"]
+    s, (t1, t2) = world["slots"], world["tables"]
+    t0 = datetime(2027, 5, 1, 6, 0, tzinfo=timezone.utc)
+    same = f.meeting(ja, kz, s[0], t1)
+    later = f.meeting(ja, uz, s[1], t2)
+    same.created_at, later.created_at = t0, t0 + timedelta(microseconds=1)
+    db.session.flush()
+    changes.look(ja, now=t0)
+    got = changes.look(ja, now=t0 + timedelta(hours=1))
+    assert got.new == {later.id} and got.moved == {} and got.cancelled == []
