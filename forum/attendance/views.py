@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forum import clock
-from forum.attendance import rules
-from forum.attendance.forms import ConfirmForm, StaffWalkInForm, parse_place, place_value
+from forum.attendance import booking_input, rules
+from forum.attendance.forms import ConfirmForm, StaffWalkInForm, place_value
 from forum.db import db
 from forum.errors import DomainError
 from forum.meetings import participation
-from forum.meetings.models import HeldVia, Meeting, MeetingSlot, MeetingTable
+from forum.meetings.models import HeldVia, Meeting, MeetingSlot
 from forum.meetings.reasons import both_scripts
 from forum.security import Permission, current_forum, forum_permission
 from forum.templating import local_time
@@ -130,33 +130,14 @@ def book_walk_in(slug: str):
     form = StaffWalkInForm()
     if not form.validate_on_submit():
         return _staff_form_page(forum, form, 422)
-    place = parse_place(form.place.data)
-    slot = db.session.get(MeetingSlot, place[0]) if place else None
-    table = db.session.get(MeetingTable, place[1]) if place else None
-    a = rules.participant_by_public_id(forum, form.a.data)
-    b = rules.participant_by_public_id(forum, form.counterpart.data)
-    missing = False
-    if slot is None or table is None or slot.forum_id != forum.id or table.forum_id != forum.id:
-        form.place.errors = [_("Choose a time and a table.")]
-        missing = True
-    if a is None:
-        form.a.errors = [_("Choose a delegate who takes part in the B2B meetings.")]
-        missing = True
-    if b is None:
-        form.counterpart.errors = [_("Choose a delegate who takes part in the B2B meetings.")]
-        missing = True
-    if missing:
+    read = booking_input.read(forum, form, ("a", "counterpart"))
+    if read is None:
         return _staff_form_page(forum, form, 422)
+    slot, table, (a, b) = read
     try:
         meeting = rules.book_walk_in(forum, a, b, slot, table, by=current_user, now=clock.now())
     except DomainError as e:
-        db.session.rollback()
-        field = {"slot": form.place, "table": form.place, "counterpart": form.counterpart}.get(e.field)
-        if field is None:
-            flash(e.message, "error")
-        else:
-            field.errors = [e.message]
-        return _staff_form_page(forum, form, 409 if e.status == 409 else 422)
+        return _staff_form_page(forum, form, booking_input.show_refusal(form, e))
     db.session.commit()
     flash(_("Walk-in booked: table %(n)d, %(a)s and %(b)s.", n=table.number, a=both_scripts(meeting.a),
             b=both_scripts(meeting.b)), "success")

@@ -7,11 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forum import clock
-from forum.attendance import rules
-from forum.attendance.forms import SearchForm, WalkInForm, parse_place, place_value
+from forum.attendance import booking_input, rules
+from forum.attendance.forms import SearchForm, WalkInForm, place_value
 from forum.db import db
 from forum.errors import DomainError
-from forum.meetings.models import MeetingSlot, MeetingTable
 from forum.meetings.pages import forum_and_me
 from forum.meetings.reasons import both_scripts
 from forum.templating import local_time
@@ -54,30 +53,15 @@ def book(slug: str):
     q = (request.form.get("q") or "")[:100]
     if not form.validate_on_submit():
         return _page(forum, me, form, q, 422)
-    place = parse_place(form.place.data)
-    slot = db.session.get(MeetingSlot, place[0]) if place else None
-    table = db.session.get(MeetingTable, place[1]) if place else None
-    other = rules.participant_by_public_id(forum, form.counterpart.data)
-    bad = False
-    if slot is None or table is None or slot.forum_id != forum.id or table.forum_id != forum.id:
-        form.place.errors = [_("Choose a time and a table.")]
-        bad = True
-    if other is None:
-        form.counterpart.errors = [_("Choose a delegate who takes part in the B2B meetings.")]
-        bad = True
-    if bad:
+    read = booking_input.read(forum, form, ("counterpart",))
+    if read is None:
         return _page(forum, me, form, q, 422)
+    slot, table, (other,) = read
     try:
         rules.book_walk_in(forum, me, other, slot, table, by=current_user, now=clock.now())
     except DomainError as e:
-        db.session.rollback()
-        field = {"slot": form.place, "table": form.place, "counterpart": form.counterpart}.get(e.field)
-        if field is None:
-            flash(e.message, "error")
-        else:
-            field.errors = [e.message]
-        return _page(forum, me, form, q, 409 if e.status == 409 else 422)
+        return _page(forum, me, form, q, booking_input.show_refusal(form, e))
     db.session.commit()
     flash(_("Your meeting with %(name)s is booked: table %(n)d at %(time)s (%(zone)s).", name=both_scripts(other),
             n=table.number, time=local_time(slot.starts_at, forum), zone=forum.timezone), "success")
-    return redirect(url_for("b2b_meetings.mine", slug=forum.slug), 303)
+    return redirect(url_for("agendas.mine", slug=forum.slug), 303)

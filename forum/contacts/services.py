@@ -19,16 +19,16 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from forum import clock
+from forum import text as text_rules
 from forum.accounts.models import User
 from forum.badges.models import Badge
 from forum.contacts.models import NOTE_MAX, Contact
-from forum.db import db, nfc
-from forum.errors import InvalidInput, NotAllowed
+from forum.db import db
+from forum.errors import NotAllowed
 from forum.forums.models import Forum, ForumStatus
 from forum.registration.models import RegState, Registration
 
 # Line breaks and tabs are text; every other control character is not (and PostgreSQL refuses NUL).
-_ALLOWED_CONTROLS = frozenset("\n\t")
 
 
 def _signed_in(user) -> bool:
@@ -75,15 +75,7 @@ def shares_card(badge: Badge) -> bool:
 
 def clean_note(value) -> str:
     """The note as stored: NFC, outer spaces trimmed, line breaks as \\n. Raises InvalidInput (field "note")."""
-    text = nfc(value if isinstance(value, str) else "") or ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if any((ord(c) < 32 or ord(c) == 127) and c not in _ALLOWED_CONTROLS for c in text):
-        raise InvalidInput(_("Remove the invisible control characters from this text."),
-                           code="control_characters", field="note")
-    if len(text) > NOTE_MAX:
-        raise InvalidInput(_("At most %(n)d characters (this note has %(count)d).", n=NOTE_MAX, count=len(text)),
-                           code="note_too_long", field="note")
-    return text
+    return text_rules.clean_note(value, field="note", limit=NOTE_MAX, too_long_code="note_too_long")
 
 
 def check_may_save(owner: Registration | None, badge: Badge) -> Registration:

@@ -25,9 +25,10 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from forum import clock
+from forum import text as text_rules
 from forum.accounts.models import User
 from forum.audit import services as audit
-from forum.db import db, nfc
+from forum.db import db
 from forum.documents.models import Confidentiality, Document, DocumentParty
 from forum.errors import InvalidInput, InvalidState, NotAllowed
 from forum.forums.models import Forum
@@ -37,7 +38,6 @@ from forum.registration.models import Registration
 
 NEXT_STEP_YEARS = 3
 RECORDABLE = (MeetingState.SCHEDULED, MeetingState.NO_SHOW)
-_ALLOWED_CONTROLS = frozenset("\n\t")
 
 
 def is_side(meeting: Meeting, reg: Registration | None) -> bool:
@@ -59,15 +59,7 @@ def allowed_kinds(meeting: Meeting) -> list[OutcomeKind]:
 
 def clean_next_step(value) -> str:
     """The next step as stored. Raises InvalidInput (field "next_step")."""
-    text = nfc(value if isinstance(value, str) else "") or ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if any((ord(c) < 32 or ord(c) == 127) and c not in _ALLOWED_CONTROLS for c in text):
-        raise InvalidInput(_("Remove the invisible control characters from this text."),
-                           code="control_characters", field="next_step")
-    if len(text) > NEXT_STEP_MAX:
-        raise InvalidInput(_("At most %(n)d characters (this text has %(count)d).", n=NEXT_STEP_MAX, count=len(text)),
-                           code="next_step_too_long", field="next_step")
-    return text
+    return text_rules.clean_note(value, field="next_step", limit=NEXT_STEP_MAX, too_long_code="next_step_too_long")
 
 
 def meeting_day(meeting: Meeting) -> date:
