@@ -56,9 +56,9 @@ COMPANIES = (
     _Company("JP", "株式会社青葉トレーディング", "Aoba Trading Co., Ltd.", "Tokyo", "trade", (
         ("田中 健一", "TANAKA Kenichi", DELEGATE_EMAIL, "海外事業部長", "ja"),
         ("小林 さくら", "KOBAYASHI Sakura", "s.kobayashi@aoba-trading.example", "営業担当", "ja"))),
-    _Company("JP", "北斗エンジニアリング株式会社", "Hokuto Engineering Co., Ltd.", "Sapporo", "energy", (
-        ("佐藤 美咲", "SATO Misaki", "m.sato@hokuto-eng.example", "プロジェクトマネージャー", "ja"),
-        ("山本 翔太", "YAMAMOTO Shota", "s.yamamoto@hokuto-eng.example", "技術部長", "ja"))),
+    _Company("JP", "瀬戸内プラント株式会社", "Setouchi Plant Co., Ltd.", "Okayama", "energy", (
+        ("佐藤 美咲", "SATO Misaki", "m.sato@setouchi-plant.example", "プロジェクトマネージャー", "ja"),
+        ("山本 翔太", "YAMAMOTO Shota", "s.yamamoto@setouchi-plant.example", "技術部長", "ja"))),
     _Company("JP", "株式会社みらい農業", "Mirai Agri Inc.", "Niigata", "agriculture", (
         ("鈴木 大輔", "SUZUKI Daisuke", "d.suzuki@mirai-agri.example", "代表取締役", "ja"),)),
     _Company("KZ", "«Астана Энерго Сервис» ЖШС", "Astana Energo Service LLP", "Астана", "energy", (
@@ -117,14 +117,9 @@ class VenueDay:
         run = scheduling.run(forum, by=self.organizer, time_limit=5, now=self.now - timedelta(days=1))
         scheduling.publish(run, by=self.organizer, now=self.now - timedelta(days=1))
         self.forum = forum
-        first_mail = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id)).where(
-            OutboxMessage.forum_id == forum.id, OutboxMessage.template == "b2b_schedule_published",
-            OutboxMessage.to_addr == DELEGATE_EMAIL))
         self._this_morning(forum)
-        # The registrations', requests' and walk-in's mails go; 田中 健一's schedule e-mail (with his calendar
-        # attached) stays, so that `make run` writes it to instance/mail/.
-        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.forum_id == forum.id,
-                                                          OutboxMessage.id != (first_mail or 0)))
+        # The demo queues no mail of its own: the registrations', requests', schedule's and walk-in's mails go.
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.forum_id == forum.id))
         return forum
 
     # --- this morning at the venue ------------------------------------------------------------------

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from forum.accounts import services as accounts
 from forum.db import db as _db
 from forum.demo.seed import LOGINS, MAIN_SLUG, RETURNING_COMPANY, SECOND_SLUG
+from forum.demo.venue import SLUG as VENUE_SLUG
 from forum.organisations import queries
 from forum.organisations.models import Organisation
 from forum.registration import prefill
@@ -31,9 +32,9 @@ def test_the_contact_login_has_an_approved_astana_company_and_can_start_tashkent
 
 
 def test_companies_that_registered_for_both_forums_are_one_organisation_each(demo):  # noqa: F811
-    main, second = forum(MAIN_SLUG), forum(SECOND_SLUG)
+    main, second, day = forum(MAIN_SLUG), forum(SECOND_SLUG), forum(VENUE_SLUG)
     by_forum = {}
-    for fo in (main, second):
+    for fo in (main, second, day):
         by_forum[fo.id] = {(c.country, c.legal_name): c.organisation_id for c in _db.session.scalars(
             sa.select(CompanyRegistration).where(CompanyRegistration.forum_id == fo.id))}
     shared = set(by_forum[main.id]) & set(by_forum[second.id])
@@ -45,5 +46,8 @@ def test_companies_that_registered_for_both_forums_are_one_organisation_each(dem
     # number of organisations is the number of distinct companies
     orgs = _db.session.scalars(sa.select(Organisation)).all()
     assert all(o.merged_into_id is None for o in orgs)
-    assert len(orgs) == len(set(by_forum[main.id]) | set(by_forum[second.id]))
+    assert len(orgs) == len(set(by_forum[main.id]) | set(by_forum[second.id]) | set(by_forum[day.id]))
+    # the B2B day's Aoba Trading is the Astana one's organisation too
+    aoba = ("JP", "株式会社青葉トレーディング")
+    assert by_forum[day.id][aoba] == by_forum[main.id][aoba]
     assert queries.possible_duplicates() == []
