@@ -117,8 +117,28 @@ def demo(if_empty: bool) -> None:
     load(if_empty=if_empty, echo=click.echo)
 
 
+@click.command("catalogs")
+def catalogs_command() -> None:
+    """How complete each interface language's translation is; exits 1 when one is not."""
+    from forum import catalogs
+
+    rows = catalogs.report()
+    for c in rows:
+        click.echo(f"{c.language}: {c.translated}/{c.total} translated ({c.percent:.1f} %); "
+                   f"missing {len(c.missing)}, fuzzy {len(c.fuzzy)}, placeholders differ {len(c.placeholders)}")
+        for what, keys in (("missing", c.missing), ("fuzzy", c.fuzzy), ("placeholders differ", c.placeholders)):
+            for key in keys[:10]:
+                click.echo(f"    {what}: {key[:100]!r}")
+            if len(keys) > 10:
+                click.echo(f"    … and {len(keys) - 10} more {what}")
+    if not all(c.complete for c in rows):
+        raise SystemExit(1)
+
+
 def register_commands(app: Flask) -> None:
     from forum.notifications.cli import mail_group
+
+    app.cli.add_command(catalogs_command)
 
     app.cli.add_command(user_group)
     app.cli.add_command(worker)

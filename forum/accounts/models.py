@@ -18,7 +18,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         # Stored lower-cased by the services; the check keeps it that way.
         sa.CheckConstraint("email = lower(email)", name="email_lower"),
-        sa.CheckConstraint("language IN ('en', 'ja', 'ru')", name="language_known"),
+        sa.CheckConstraint("language IN ('en', 'ja', 'ru', 'kk', 'uz')", name="language_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
