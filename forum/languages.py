@@ -4,7 +4,7 @@ Each is named in its own language, so a reader finds theirs whatever the page's 
 """
 from __future__ import annotations
 
-UI_LANGUAGES: dict[str, str] = {"en": "English", "ja": "日本語", "ru": "Русский"}
+UI_LANGUAGES: dict[str, str] = {"en": "English", "ja": "日本語", "ru": "Русский", "kk": "Қазақша", "uz": "Oʻzbekcha"}
 CODES: tuple[str, ...] = tuple(UI_LANGUAGES)
 DEFAULT = "en"
 

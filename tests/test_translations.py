@@ -1,4 +1,4 @@
-"""The ja and ru catalogs are complete, keep every placeholder, and are what the pages show."""
+"""The ja, ru, kk and uz catalogs are complete, keep every placeholder, and are what the pages show."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "forum" / "translations"
-LANGS = {"ja": 1, "ru": 3}  # language -> number of plural forms
+LANGS = {"ja": 1, "ru": 3, "kk": 2, "uz": 2}  # language -> number of plural forms (Babel's CLDR rules)
 PLACEHOLDER = re.compile(r"%\(([^)]+)\)")
 
 
@@ -40,6 +40,14 @@ def test_plural_forms_header(lang):
         assert catalog.plural_expr == (
             "(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)"
         )
+    if lang in ("kk", "uz"):
+        assert catalog.plural_expr == "(n != 1)"
+
+
+def test_every_interface_language_has_its_catalog():
+    from forum import languages
+
+    assert set(languages.CODES) - {"en"} == set(LANGS)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -82,6 +90,8 @@ NAV = {
     # lang: (translation of "Forums", translation of "Sign in")
     "ja": ("フォーラム一覧", "ログイン"),
     "ru": ("Форумы", "Войти"),
+    "kk": ("Форумдар", "Кіру"),
+    "uz": ("Forumlar", "Kirish"),
 }
 
 
@@ -113,3 +123,47 @@ def test_home_page_in_the_browser_language(compiled, client, db, lang):
 def test_english_stays_the_default(client, db):
     html = client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert ">Sign in</a>" in html and ">Forums</a>" in html
+
+
+def test_uzbek_writes_its_letters_with_the_modifier_letters():
+    """oʻ and gʻ take U+02BB and the tutuq belgisi U+02BC: never an ASCII apostrophe or a quotation mark."""
+    wrong = []
+    for m in _messages("uz"):
+        forms = m.string if isinstance(m.string, (tuple, list)) else (m.string,)
+        for form in forms:
+            if re.search(r"[oOgG]['‘’`]", re.sub(r"<[^>]*>|%\([^)]*\)\w", "", form)):
+                wrong.append(form)
+    assert not wrong, wrong[:5]
+    assert sum("oʻ" in (m.string if isinstance(m.string, str) else "") for m in _messages("uz")) > 100
+
+
+# --- no English left on the pages people use most ------------------------------------------------------------
+
+LABEL = re.compile(r"<(label|legend|button|th|h1|h2)\b[^>]*>(.*?)</\1>", re.S)
+
+
+def _texts(html: str) -> set[str]:
+    """The visible words of labels, legends, buttons, headers and headings, tags and placeholders' values out."""
+    out = set()
+    for _tag, inner in LABEL.findall(html):
+        text = re.sub(r"<[^>]+>", " ", inner)
+        text = " ".join(text.split()).strip(" *")
+        if re.search(r"[A-Za-z]{3,}", text):
+            out.add(text)
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_registration_form_has_no_english_label_left(compiled, client, db, lang):
+    from tests import factories as f
+
+    forum = f.forum(phase="open")
+    db.session.commit()
+    english = _texts(client.get(f"/forums/{forum.slug}/register", headers={"Accept-Language": "en"})
+                     .get_data(as_text=True))
+    page = client.get(f"/forums/{forum.slug}/register", headers={"Accept-Language": lang}).get_data(as_text=True)
+    assert len(english) > 20  # the form's labels, legends and buttons were found
+    # Words that are the same in every language (names, B2B) are not English left over.
+    same = {forum.title, "B2B", "E-mail"} & english
+    left = {t for t in english - same if t in _texts(page)}
+    assert not left, f"{lang}: still in English: {sorted(left)}"
