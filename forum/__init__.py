@@ -174,6 +174,9 @@ def _register_blueprints(app: Flask) -> None:
     from forum.attendance.walkin_views import bp as walk_ins_bp
     from forum.outcomes.views import bp as outcomes_bp
     from forum.outcomes.manage_views import bp as outcomes_manage_bp
+    from forum.announcements.views import bp as announcements_bp
+    from forum.postponements.views import bp as postponements_bp
+    from forum.postponements.manage_views import bp as postponements_manage_bp
     import forum.api.documents  # noqa: F401  # its routes join api_bp before it is registered
 
     for bp in (forums_bp, accounts_bp, registration_bp, forums_manage_bp, review_bp, mail_bp, corrections_bp,
@@ -183,7 +186,8 @@ def _register_blueprints(app: Flask) -> None:
                documents_scans_bp, documents_ceremony_bp, documents_followup_bp, public_documents_bp, documents_party_bp,
                my_documents_bp, contacts_bp, agendas_bp, agenda_calendar_bp, agenda_pdf_bp,
                agendas_manage_bp, attendance_bp,
-               attendance_table_bp, walk_ins_bp, outcomes_bp, outcomes_manage_bp):
+               attendance_table_bp, walk_ins_bp, outcomes_bp, outcomes_manage_bp, announcements_bp, postponements_bp,
+               postponements_manage_bp):
         app.register_blueprint(bp)
 
 

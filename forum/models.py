@@ -16,3 +16,6 @@ from forum.documents.models import (DigestSent, Document, DocumentParty, Documen
     DocumentScan, DocumentTitle, FollowUpNote, document_meetings)
 from forum.agendas.models import AgendaState  # noqa: F401
 from forum.outcomes.models import MeetingOutcome, OutcomeReminder  # noqa: F401
+from forum.forums.models import ForumText  # noqa: F401
+from forum.announcements.models import Announcement, AnnouncementRecipient  # noqa: F401
+from forum.postponements.models import Postponement, PostponementReply  # noqa: F401

@@ -5,7 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum import clock
 from forum.db import UTCDateTime, db, enum_column
@@ -59,9 +59,16 @@ class Forum(db.Model):
     capacity: Mapped[int] = mapped_column()
     status: Mapped[ForumStatus] = mapped_column(enum_column(ForumStatus), default=ForumStatus.DRAFT)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # The English texts are these columns (title, description, venue, practical_info, programme); the other
+    # languages' are ForumText rows. forums.content picks the reader's with the stated fallback.
+    practical_info: Mapped[str] = mapped_column(sa.Text, default="", server_default="")  # visa, transport, dress code
+    programme: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # Set by the cancellation action (never by the edit form): shown on the public page and in the e-mail.
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The reason in each language it was given in ({"ru": ..., "kk": ...}); cancellation_reason is the English
+    # one or, without English, the first given. forums.content.pick chooses the reader's.
+    cancellation_reasons: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
     # What the status was when the forum was cancelled: reopening (forums.reopening) goes back to it.
     status_before_cancellation: Mapped[ForumStatus | None] = mapped_column(
         enum_column(ForumStatus, name="status_before_cancellation"))
@@ -78,6 +85,40 @@ class Forum(db.Model):
     allow_substitutions: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+
+    texts: Mapped[list["ForumText"]] = relationship(cascade="all, delete-orphan", order_by="ForumText.language")
+
+    # What pages and e-mails show: the reader's language (the page's, or the recipient's under force_locale),
+    # with the fallback of forums.content. Edit forms use the columns themselves.
+    @property
+    def shown_title(self) -> str:
+        from forum.forums import content
+        return content.text(self, "title")
+
+    @property
+    def shown_description(self) -> str:
+        from forum.forums import content
+        return content.text(self, "description")
+
+    @property
+    def shown_venue(self) -> str:
+        from forum.forums import content
+        return content.text(self, "venue")
+
+    @property
+    def shown_practical_info(self) -> str:
+        from forum.forums import content
+        return content.text(self, "practical_info")
+
+    @property
+    def shown_programme(self) -> str:
+        from forum.forums import content
+        return content.text(self, "programme")
+
+    @property
+    def shown_cancellation_reason(self) -> str:
+        from forum.forums import content
+        return content.pick({"en": self.cancellation_reason, **(self.cancellation_reasons or {})})
 
     @property
     def tz(self) -> ZoneInfo:
@@ -107,3 +148,29 @@ class Forum(db.Model):
 
     def __repr__(self) -> str:
         return f"<Forum {self.slug}>"
+
+
+# The languages a forum's texts may be written in besides English (the Forum columns).
+TEXT_LANGUAGES: tuple[str, ...] = ("ja", "ru", "kk", "uz")
+TEXT_FIELDS: tuple[str, ...] = ("title", "description", "venue", "practical_info", "programme")
+
+
+class ForumText(db.Model):
+    """A forum's texts in one language other than English; an empty field is not filled (the reader gets the
+    fallback: forums.content)."""
+
+    __tablename__ = "forum_texts"
+    __table_args__ = (
+        sa.UniqueConstraint("forum_id", "language", name="uq_forum_texts_forum_language"),
+        sa.CheckConstraint("language IN ('ja', 'ru', 'kk', 'uz')", name="language_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(5))
+    title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    venue: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    practical_info: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    programme: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
