@@ -86,7 +86,9 @@ class Forum(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 
-    texts: Mapped[list["ForumText"]] = relationship(cascade="all, delete-orphan", order_by="ForumText.language")
+    # selectin: a page listing forums loads all their texts in one more query, not one per forum.
+    texts: Mapped[list["ForumText"]] = relationship(cascade="all, delete-orphan", order_by="ForumText.language",
+                                                   lazy="selectin")
 
     # What pages and e-mails show: the reader's language (the page's, or the recipient's under force_locale),
     # with the fallback of forums.content. Edit forms use the columns themselves.
