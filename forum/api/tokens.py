@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from forum import clock
 from forum.accounts.models import User
@@ -182,7 +182,8 @@ def authenticate(secret: str | None, *, forum_slug: str | None = None,
                 .outerjoin(Forum, Forum.slug == forum_slug)
                 .outerjoin(TeamMember, sa.and_(TeamMember.forum_id == Forum.id,
                                                TeamMember.user_id == ApiToken.user_id))
-                .outerjoin(ForumKey, ForumKey.forum_id == Forum.id))
+                .outerjoin(ForumKey, ForumKey.forum_id == Forum.id)
+                .options(lazyload(Forum.texts)))  # the hot path shows no forum title: not its texts' query
     row = db.session.execute(stmt).first()
     if row is None:
         return None

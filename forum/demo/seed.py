@@ -7,6 +7,7 @@ fixed random seed makes the names and numbers the same every time; the dates fol
 from __future__ import annotations
 
 import copy
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -415,8 +416,13 @@ class _Seeder:
         position = names.position(country, rng)
         phone = names.phone(country, rng) if rng.random() < 0.85 else ""
         spoken = names.languages(country, rng)
-        # Each delegate's mail in a language they speak: Japanese for the Japanese, else Russian, else English.
+        # Each delegate's mail in a language they speak: Japanese for the Japanese; about two in five Kazakh and
+        # Uzbek delegates choose their state language, the others Russian (like Kyrgyz, Tajik and Turkmen ones).
+        # Chosen from the address, not the seeder's rng, so the draws (and the demo) stay as they were.
         language = "ja" if country == "JP" else ("ru" if "ru" in spoken else "en")
+        own = {"KZ": "kk", "UZ": "uz"}.get(country)
+        if own in spoken and int(hashlib.sha256(email.encode()).hexdigest(), 16) % 5 < 2:
+            language = own
         return DelegateInput(full_name=p.full_name, latin_name=p.latin_name, email=email, position=position,
                              phone=phone, languages=spoken, category=category.value, language=language)
 

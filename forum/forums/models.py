@@ -86,7 +86,8 @@ class Forum(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 
-    # selectin: a page listing forums loads all their texts in one more query, not one per forum.
+    # selectin: whatever loads forums (a page listing many, a join from registrations) loads their texts in one
+    # more query, never one per forum. The check-in and API hot paths opt out (lazyload), needing no titles.
     texts: Mapped[list["ForumText"]] = relationship(cascade="all, delete-orphan", order_by="ForumText.language",
                                                    lazy="selectin")
 

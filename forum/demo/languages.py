@@ -1,0 +1,108 @@
+"""Issue 13 in the demo: the forums' texts in five languages, a message to the Japanese delegates not yet
+checked in, and the Tashkent forum postponed with its delegates' answers coming in.
+
+The Astana forum has every text in every language but its programme, written in English, Japanese and
+Russian only: a Kazakh or Uzbek reader gets the Russian one (the fallback of forums.content). The Tashkent
+forum has no Kazakh texts at all: a Kazakh reader sees it in Russian.
+"""
+from __future__ import annotations
+
+from forum.forums.models import Forum, ForumText
+
+ASTANA: dict[str, dict[str, str]] = {
+    "en": {
+        "practical_info": (
+            "Visa: citizens of Japan, Uzbekistan and Kyrgyzstan enter Kazakhstan without a visa for up to 30 days.\n"
+            "Transport: shuttle buses run from the Rixos, Hilton and Marriott hotels every 20 minutes from 8:00.\n"
+            "Dress code: business attire; national dress is welcome at the gala dinner."),
+        "programme": (
+            "Day 1\n09:00 Registration and welcome coffee\n10:00 Plenary session: Central Asia + Japan, the next "
+            "ten years\n14:00 Sector panels: energy, agriculture, logistics, digital\n19:00 Gala dinner\n\n"
+            "Day 2\n09:30 B2B meetings\n15:00 Signing ceremony of agreements and memoranda\n17:00 Closing"),
+    },
+    "ja": {
+        "title": "中央アジア＋日本 ビジネスフォーラム",
+        "description": ("カザフスタン、ウズベキスタン、キルギス、タジキスタン、トルクメニスタンと日本の企業による"
+                        "2日間の全体会議、分科会、B2B商談。"),
+        "venue": "独立宮殿",
+        "practical_info": (
+            "ビザ：日本国籍の方はビザなしで最長30日間カザフスタンに滞在できます。\n"
+            "交通：リクソス、ヒルトン、マリオットの各ホテルから8時より20分ごとにシャトルバスを運行します。\n"
+            "服装：ビジネススーツ。ガラディナーでは民族衣装も歓迎します。"),
+        "programme": (
+            "1日目\n09:00 受付・ウェルカムコーヒー\n10:00 全体会議：中央アジア＋日本、これからの10年\n"
+            "14:00 分科会：エネルギー、農業、物流、デジタル\n19:00 ガラディナー\n\n"
+            "2日目\n09:30 B2B商談\n15:00 協定・覚書の署名式\n17:00 閉会"),
+    },
+    "ru": {
+        "title": "Деловой форум «Центральная Азия + Япония»",
+        "description": ("Два дня пленарных заседаний, отраслевых панелей и B2B-встреч компаний из Казахстана, "
+                        "Узбекистана, Кыргызстана, Таджикистана, Туркменистана и Японии."),
+        "venue": "Дворец Независимости",
+        "practical_info": (
+            "Виза: граждане Японии, Узбекистана и Кыргызстана въезжают в Казахстан без визы на срок до 30 дней.\n"
+            "Транспорт: шаттлы от гостиниц Rixos, Hilton и Marriott каждые 20 минут с 8:00.\n"
+            "Дресс-код: деловой костюм; на гала-ужине приветствуется национальная одежда."),
+        "programme": (
+            "День 1\n09:00 Регистрация и приветственный кофе\n10:00 Пленарное заседание: Центральная Азия + "
+            "Япония, следующие десять лет\n14:00 Отраслевые панели: энергетика, сельское хозяйство, логистика, "
+            "цифровые технологии\n19:00 Гала-ужин\n\n"
+            "День 2\n09:30 B2B-встречи\n15:00 Церемония подписания соглашений и меморандумов\n17:00 Закрытие"),
+    },
+    "kk": {
+        "title": "«Орталық Азия + Жапония» іскерлік форумы",
+        "description": ("Қазақстан, Өзбекстан, Қырғызстан, Тәжікстан, Түрікменстан және Жапония компаниялары "
+                        "қатысатын екі күндік пленарлық отырыстар, салалық панельдер және B2B кездесулер."),
+        "venue": "Тәуелсіздік сарайы",
+        "practical_info": (
+            "Виза: Жапония, Өзбекстан және Қырғызстан азаматтары Қазақстанға визасыз 30 күнге дейін келе алады.\n"
+            "Көлік: Rixos, Hilton және Marriott қонақүйлерінен сағат 8:00-ден бастап әр 20 минут сайын шаттл "
+            "жүреді.\nКиім үлгісі: іскерлік костюм; гала-кешке ұлттық киіммен келуге болады."),
+    },
+    "uz": {
+        "title": "“Markaziy Osiyo + Yaponiya” biznes forumi",
+        "description": ("Qozogʻiston, Oʻzbekiston, Qirgʻiziston, Tojikiston, Turkmaniston va Yaponiya kompaniyalari "
+                        "ishtirokida ikki kunlik yalpi majlislar, tarmoq panellari va B2B uchrashuvlar."),
+        "venue": "Mustaqillik saroyi",
+        "practical_info": (
+            "Viza: Yaponiya, Oʻzbekiston va Qirgʻiziston fuqarolari Qozogʻistonga 30 kungacha vizasiz kirishadi.\n"
+            "Transport: Rixos, Hilton va Marriott mehmonxonalaridan soat 8:00 dan har 20 daqiqada shattl "
+            "qatnaydi.\nKiyinish tartibi: ishbilarmonlik kostyumi; gala-kechada milliy libos mamnuniyat bilan "
+            "qabul qilinadi."),
+    },
+}
+
+TASHKENT: dict[str, dict[str, str]] = {
+    "en": {
+        "practical_info": ("Visa: citizens of Japan and Kazakhstan enter Uzbekistan without a visa for up to 30 "
+                           "days.\nDress code: business attire."),
+    },
+    "ja": {
+        "title": "ウズベキスタン・日本 ビジネスフォーラム",
+        "description": "繊維、農業、エネルギー、物流：ウズベキスタンと日本の企業がタシケントで出会います。",
+        "venue": "タシケント国際会議センター",
+    },
+    "ru": {
+        "title": "Узбекско-японский бизнес-форум",
+        "description": ("Текстиль, сельское хозяйство, энергетика и логистика: узбекские и японские компании "
+                        "встречаются в Ташкенте."),
+        "venue": "Ташкентский международный конгресс-центр",
+        "practical_info": ("Виза: граждане Японии и Казахстана въезжают в Узбекистан без визы на срок до 30 "
+                           "дней.\nДресс-код: деловой костюм."),
+    },
+    "uz": {
+        "title": "Oʻzbekiston–Yaponiya biznes forumi",
+        "description": ("Toʻqimachilik, qishloq xoʻjaligi, energetika va logistika: oʻzbek va yapon kompaniyalari "
+                        "Toshkentda uchrashadi."),
+        "venue": "Toshkent xalqaro kongress markazi",
+    },
+}
+
+
+def add_texts(forum: Forum, texts: dict[str, dict[str, str]]) -> None:
+    """The English fields onto the forum, the others as its ForumText rows."""
+    for field, value in texts.get("en", {}).items():
+        setattr(forum, field, value)
+    for lang, fields in texts.items():
+        if lang != "en":
+            forum.texts.append(ForumText(language=lang, **fields))
