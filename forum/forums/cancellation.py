@@ -30,6 +30,7 @@ from forum.accounts.models import User
 from forum.audit import services as audit
 from forum.db import db
 from forum.errors import InvalidInput, InvalidState, NotAllowed
+from forum.forums import content
 from forum.forums.models import Forum, ForumStatus
 from forum.meetings import requests as meeting_requests
 from forum.meetings import scheduling
@@ -138,6 +139,16 @@ def main_reason(reasons: dict[str, str]) -> str:
     return next(reasons[lang] for lang in MAIN_ORDER if lang in reasons)
 
 
+def shown_reason_language(forum: Forum) -> str | None:
+    """The language of the reason the reader sees (Forum.shown_cancellation_reason), for the page's lang="..":
+    a Japanese text in a Kazakh page is then drawn with Japanese glyphs."""
+    reasons = forum.cancellation_reasons or {}
+    lang = content.picked_language({"en": forum.cancellation_reason, **reasons})
+    if lang == "en" and "en" not in reasons and reasons:
+        return next(code for code in MAIN_ORDER if code in reasons)  # "en" stands for the main reason there
+    return lang
+
+
 def cancel(forum: Forum, *, confirmed: bool, by: User, reasons: dict[str, str | None] | None = None,
            reason: str | None = None) -> Preview:
     """Cancel the forum, its B2B meetings and every active registration; tell each person once, in their
@@ -190,5 +201,5 @@ def cancel(forum: Forum, *, confirmed: bool, by: User, reasons: dict[str, str | 
     return done
 
 
-__all__ = ["Person", "Preview", "preview", "cancel", "clean_reasons", "main_reason", "reason_field",
+__all__ = ["Person", "Preview", "preview", "cancel", "clean_reasons", "main_reason", "reason_field", "shown_reason_language",
            "REASON_LANGUAGES", "REASON_MAX"]

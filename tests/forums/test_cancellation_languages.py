@@ -30,6 +30,7 @@ REASONS = {"en": "The venue is closed by the authorities.", "ja": "会場が当�
            "ru": "Площадка закрыта властями."}
 # What a reader of each language sees: their own, else Russian for Kazakh and Uzbek readers, else English.
 SEEN = {"en": REASONS["en"], "ja": REASONS["ja"], "ru": REASONS["ru"], "kk": REASONS["ru"], "uz": REASONS["ru"]}
+SEEN_IN = {"en": "en", "ja": "ja", "ru": "ru", "kk": "ru", "uz": "ru"}
 
 
 @pytest.fixture()
@@ -105,6 +106,21 @@ def test_bad_reasons_are_refused_by_their_field_and_nothing_changes(db, world, r
 def test_exactly_2000_characters_is_enough(db, world):
     cancellation.cancel(world["forum"], reasons={"ru": "я" * 2000}, confirmed=True, by=world["org"])
     assert world["forum"].cancellation_reason == "я" * 2000
+
+
+@pytest.mark.parametrize("reasons, reader, lang", [
+    ({"ja": "J", "kk": "K"}, "en", "kk"),  # no English: the main reason (Kazakh before Japanese) stands in for it
+    ({"ja": "J", "kk": "K"}, "ja", "ja"),
+    ({"ja": "J", "kk": "K"}, "uz", "kk"),
+    ({"en": "E", "uz": "U"}, "kk", "en"),
+    ({"en": "E", "uz": "U"}, "uz", "uz"),
+])
+def test_the_shown_reason_names_its_language(app, db, world, reasons, reader, lang):
+    forum = world["forum"]
+    cancellation.cancel(forum, reasons=reasons, confirmed=True, by=world["org"])
+    with app.test_request_context(), force_locale(reader):
+        assert cancellation.shown_reason_language(forum) == lang
+        assert forum.shown_cancellation_reason == reasons[lang]
 
 
 # --- the e-mails: one per person, in their language, with their reason -------------------------------------------
@@ -303,7 +319,7 @@ def _banner(app, forum: Forum, lang: str) -> str:
 def _says_cancelled(app, page: str, forum: Forum, lang: str) -> None:
     assert 'class="alert alert-danger forum-cancelled-banner" role="alert"' in page
     assert _banner(app, forum, lang) in page
-    assert str(escape(SEEN[lang])) in page
+    assert f'lang="{SEEN_IN[lang]}">{escape(SEEN[lang])}</p>' in page  # drawn with that language's glyphs
     for text in REASONS.values():
         if text != SEEN[lang]:
             assert str(escape(text)) not in page
