@@ -400,3 +400,19 @@ def test_reopening_clears_the_reasons_and_the_banner(client, db, world):
     for lang in ("kk", "ja"):
         page = client.get("/forums/tashkent", headers={"Accept-Language": lang}).get_data(as_text=True)
         assert "forum-cancelled-banner" not in page and REASONS["ru"] not in page and REASONS["ja"] not in page
+
+
+def test_the_cancel_page_runs_as_many_statements_with_20_people_as_with_1(client, db, login):
+    from forum.review import services as review
+    from tests.test_query_counts import statements_for
+
+    org = login(f.organizer())
+    counts = []
+    for n in (1, 20):
+        forum = f.forum()
+        for i in range(n):
+            reg = f.company(forum, 1, language="kk").delegates[0]
+            if i % 2 == 0:
+                review.decide(reg, "approve", by=org)  # with a badge to count
+        counts.append(statements_for(client, f"/manage/{forum.slug}/cancel"))
+    assert counts[0] == counts[1]
