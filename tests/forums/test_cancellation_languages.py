@@ -366,6 +366,9 @@ def test_the_contact_persons_company_page_shows_the_banner(app, client, db, worl
     contact.language = "kk"
     login(contact)
     for url, status in ((f"/my/companies/{kk.company.public_id}", 200),
+                        (f"/my/companies/{kk.company.public_id}/correct", 200),
+                        (f"/my/registrations/{kk.public_id}/correct", 200),
+                        (f"/my/registrations/{kk.public_id}/substitute", 200),
                         (f"/my/registrations/{kk.public_id}/badge", 410)):
         r = client.get(url)
         assert r.status_code == status, url
