@@ -25,6 +25,7 @@ from forum.registration.models import RegState, Registration
 from forum.teams.models import Permission
 from forum.templating import local_datetime_zoned
 from tests import factories as f
+from tests.notifications.conftest import smtp  # noqa: F401 - the SMTP recorder the two workers send to
 
 REASONS = {"en": "The venue is closed by the authorities.", "ja": "会場が当局により閉鎖されました。",
            "ru": "Площадка закрыта властями."}
@@ -419,3 +420,33 @@ def test_the_cancel_page_runs_as_many_statements_with_20_people_as_with_1(client
                 review.decide(reg, "approve", by=org)  # with a badge to count
         counts.append(statements_for(client, f"/manage/{forum.slug}/cancel"))
     assert counts[0] == counts[1]
+
+
+def test_two_workers_deliver_the_cancellation_to_each_person_exactly_once_with_the_calendar(app, db, world, smtp):
+    from collections import Counter
+
+    from forum.notifications.worker import send_due
+    from tests.notifications.test_worker_claims import Background
+
+    cancellation.cancel(world["forum"], reasons=REASONS, confirmed=True, by=world["org"])
+    addresses = {m.to_addr for m in _outbox(db)}
+    db.session.commit()
+    smtp.delay = 0.002  # a slow server widens any race between the two workers
+
+    def drain() -> int:
+        total = 0
+        while True:
+            sent, failed = send_due(batch=2)
+            assert failed == 0
+            if sent == 0:
+                return total
+            total += sent
+
+    workers = [Background(app, drain) for _ in range(2)]
+    for w in workers:
+        w.start()
+    assert sum(w.finish(120) for w in workers) == len(addresses) == 8
+    assert Counter(addr for rcpts, _msg in smtp.received for addr in rcpts) == Counter({a: 1 for a in addresses})
+    to_ja = next(msg for rcpts, msg in smtp.received if rcpts == [world["ja"].email])
+    calendars = [p for p in to_ja.walk() if p.get_content_type() == "text/calendar"]
+    assert len(calendars) == 1 and "STATUS:CANCELLED" in calendars[0].get_content()
