@@ -264,6 +264,11 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(document_labels.JINJA_GLOBALS, format_amount=money.format_amount)
 
+    from forum.forums import cancellation
+
+    # The cancellation banner (templates/_macros/cancellation.html) marks the reason with its language.
+    app.jinja_env.globals.update(cancellation_reason_language=cancellation.shown_reason_language)
+
     @app.context_processor
     def _inject():
         from flask import has_request_context

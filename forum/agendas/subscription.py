@@ -2,7 +2,8 @@
 
 The token is an HMAC of the registration's public id and its calendar version (AgendaState.calendar_version, 1
 until the first renewal) under the app's SECRET_KEY: nothing secret is stored, and renewing (version + 1) makes
-every older URL a 404. Only an approved registration has a calendar: a withdrawn or cancelled one is a 404.
+every older URL a 404. Only an approved registration has a calendar: a withdrawn or cancelled one is a 404, but
+for one cancelled with its whole forum, whose feed shows every meeting cancelled.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from forum.accounts.models import User
 from forum.agendas import changes
 from forum.audit import services as audit
 from forum.db import db
+from forum.forums.models import ForumStatus
 from forum.registration.models import RegState, Registration
 from forum.urls import external_url
 
@@ -50,11 +52,18 @@ def webcal_url(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1] if "://" in url else url
 
 
+def cancelled_with_forum(reg: Registration) -> bool:
+    """Approved when its forum was cancelled (forums.cancellation): the calendar app keeps fetching the feed,
+    which now says every meeting is CANCELLED, so the events leave the delegate's calendar."""
+    return (reg.state is RegState.CANCELLED and reg.state_before_cancellation is RegState.APPROVED
+            and reg.forum.status is ForumStatus.CANCELLED)
+
+
 def find(reg_public_id: str, given: str) -> Registration | None:
     """The approved registration whose current subscription token is `given`, else None (wrong, renewed away,
     withdrawn, cancelled: the same None)."""
     reg = db.session.scalar(sa.select(Registration).where(Registration.public_id == reg_public_id.lower()))
-    if reg is None or reg.state is not RegState.APPROVED:
+    if reg is None or not (reg.state is RegState.APPROVED or cancelled_with_forum(reg)):
         return None
     if not hmac.compare_digest(token_for(reg).encode(), given.encode("utf-8", "replace")):
         return None

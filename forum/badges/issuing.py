@@ -115,6 +115,12 @@ def ensure_badges(forum: Forum, *, now: datetime | None = None) -> int:
     return len(missing)
 
 
+def live_delegate_badges(forum: Forum) -> int:
+    """How many delegates' badges of the forum are live (team badges not counted)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Badge).where(
+        Badge.forum_id == forum.id, Badge.registration_id.is_not(None), Badge.revoked_at.is_(None))) or 0
+
+
 def _revoke(badge: Badge, reason: RevokeReason, *, by: User | None, now: datetime, note: str = "") -> None:
     badge.revoked_at = now
     badge.revoked_reason = reason

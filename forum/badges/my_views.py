@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from forum.badges import printing, qr
+from forum.forums import gone
 from forum.db import db, writes
 from forum.errors import InvalidState
 
@@ -22,6 +23,8 @@ def _own(reg_pid: str):
     """The badge, or (for a badge the organizers revoked) None; 404 for anything not the user's own."""
     reg = printing.own_registration(reg_pid, current_user)
     if reg is None:
+        # Their badge went with the forum: 410 with the cancellation banner rather than a bare 404.
+        gone.abort_if_cancelled(printing.own_cancelled_forum(reg_pid, current_user))
         abort(404)
     try:
         badge = printing.own_badge(reg)

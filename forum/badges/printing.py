@@ -31,7 +31,7 @@ from forum.accounts.models import User
 from forum.badges import issuing, render
 from forum.badges.models import Badge, TeamRole
 from forum.db import db
-from forum.forums.models import Forum
+from forum.forums.models import Forum, ForumStatus
 from forum.registration import choices
 from forum.registration.models import Category, CompanyRegistration, RegState, Registration
 from forum.search import fold, query_words
@@ -328,6 +328,18 @@ def own_registration(reg_pid: str, user: User) -> Registration | None:
     if user.id not in (reg.user_id, reg.company.contact_user_id):
         return None
     return reg
+
+
+def own_cancelled_forum(reg_pid: str, user: User) -> Forum | None:
+    """The cancelled forum of the registration with this public id when `user` is its delegate or their
+    company's contact person (their badge went with the forum); None otherwise."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    reg = db.session.scalar(sa.select(Registration).options(joinedload(Registration.company))
+                            .where(Registration.public_id == reg_pid))
+    if reg is None or user.id not in (reg.user_id, reg.company.contact_user_id):
+        return None
+    return reg.forum if reg.forum.status is ForumStatus.CANCELLED else None
 
 
 def own_badge(reg: Registration) -> Badge:

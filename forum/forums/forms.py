@@ -102,3 +102,33 @@ class ReopenForumForm(FlaskForm):
                            description=_l("Sent to every delegate and contact person restored, in the e-mail that tells them."))
     confirm = BooleanField(_l("Yes, reopen this forum, restore these registrations and tell these people."),
                            validators=[DataRequired(message=_l("Tick the box to confirm the reopening."))])
+
+
+# Each reason's label is written in its own language, whatever the page's: the organizer sees at once which
+# box is which language, as the language switcher names each language in itself (forum.languages).
+REASON_LABELS = {"en": "Reason (English)", "ja": "理由（日本語）", "ru": "Причина (русский)",
+                 "kk": "Себебі (қазақша)", "uz": "Sabab (oʻzbekcha)"}
+
+
+def _reason(lang: str) -> TextAreaField:
+    return TextAreaField(REASON_LABELS[lang], validators=[Optional(), Length(max=2000)],
+                         render_kw={"lang": lang, "rows": 3})
+
+
+class CancelReasonsForm(FlaskForm):
+    """Cancelling a forum: the reason in any of the five languages (at least one: the service checks), and
+    the confirmation. Each registrant reads the reason in their language, or the nearest one given."""
+
+    reason_en = _reason("en")
+    reason_ja = _reason("ja")
+    reason_ru = _reason("ru")
+    reason_kk = _reason("kk")
+    reason_uz = _reason("uz")
+    confirm = BooleanField(_l("Yes, cancel this forum and tell everyone registered."),
+                           validators=[DataRequired(message=_l("Tick the box to confirm the cancellation."))])
+
+    def reason_fields(self):
+        return [(lang, getattr(self, f"reason_{lang}")) for lang in REASON_LABELS]
+
+    def reasons(self) -> dict[str, str | None]:
+        return {lang: f.data for lang, f in self.reason_fields()}

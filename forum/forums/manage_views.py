@@ -10,7 +10,7 @@ from forum.forms_util import apply_errors, show_error
 from flask_sqlalchemy.pagination import Pagination
 
 from forum.forums import cancellation, reopening, services
-from forum.forums.forms import CancelForumForm, ForumForm, ReopenForumForm
+from forum.forums.forms import CancelReasonsForm, ForumForm, ReopenForumForm
 from forum.forums.models import Forum, ForumStatus
 from forum.forums.services import ForumFormError
 from forum.review import queries
@@ -79,13 +79,16 @@ def edit(slug: str):
 @bp.route("/<slug>/cancel", methods=["GET", "POST"])
 @forum_permission(Permission.MANAGE)
 def cancel(slug: str):
-    """What a cancellation will do, a reason, an explicit confirmation; then everyone is told."""
+    """What a cancellation will do and whom it tells, a reason in one or more languages, an explicit
+    confirmation; then everyone is told."""
+    from flask import current_app
+
     forum = _forum(slug)
-    form = CancelForumForm()
+    form = CancelReasonsForm()
     status = 200
     if form.validate_on_submit():
         try:
-            done = cancellation.cancel(forum, reason=form.reason.data, confirmed=form.confirm.data, by=current_user)
+            done = cancellation.cancel(forum, reasons=form.reasons(), confirmed=form.confirm.data, by=current_user)
         except DomainError as e:
             db.session.rollback()
             status = 422 if show_error(form, e) else 409
@@ -97,8 +100,12 @@ def cancel(slug: str):
             return redirect(url_for("review.registrations", slug=forum.slug))
     elif request.method == "POST":
         status = 422
-    return render_template("manage/cancel.html", forum=forum, form=form,
-                           preview=cancellation.preview(forum)), status
+    preview = cancellation.preview(forum) if forum.status is not ForumStatus.CANCELLED else None
+    page = None
+    if preview is not None:
+        page = _ListPage(items=preview.persons, page=ascii_int(request.args.get("page", ""), maximum=100_000) or 1,
+                         per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("manage/cancel.html", forum=forum, form=form, preview=preview, page=page), status
 
 
 class _ListPage(Pagination):

@@ -151,8 +151,10 @@ def reopen(forum: Forum, *, reason: str, confirmed: bool, by: User) -> Plan:
                            code="forum_over")
     plan = _plan(forum)
     cancelled_at, cancellation_reason = forum.cancelled_at, forum.cancellation_reason
+    cancellation_reasons = forum.cancellation_reasons
     forum.status, forum.status_before_cancellation = plan.status, None
-    forum.cancelled_at, forum.cancellation_reason = None, ""  # the forum's page stops saying it is cancelled
+    # The forum's page stops saying it is cancelled, in every language.
+    forum.cancelled_at, forum.cancellation_reason, forum.cancellation_reasons = None, "", None
     db.session.flush()  # transition() re-reads the forum row under its lock: it must find it reopened
     waitlisted_at = _waitlisted_at([r.reg for r in plan.restores if r.to is RegState.WAITLISTED and not r.no_place])
     for r in plan.restores:
@@ -171,7 +173,7 @@ def reopen(forum: Forum, *, reason: str, confirmed: bool, by: User) -> Plan:
                  from_state=ForumStatus.CANCELLED.value, to_state=plan.status.value, reason=reason,
                  restored=len(plan.restores), no_place=plan.no_place, kept=[r.id for r in plan.kept],
                  people=plan.people, cancelled_at=cancelled_at.isoformat() if cancelled_at else None,
-                 cancellation_reason=cancellation_reason)
+                 cancellation_reason=cancellation_reason, cancellation_reasons=cancellation_reasons)
     return plan
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from forum.db import db
 from forum.errors import DomainError
 from forum.forms_util import apply_errors
+from forum.forums import gone
 from forum.meetings import availability, grid, participation
 from forum.meetings.grid_forms import AvailabilityForm, OptInForm, OptOutForm
 from forum.urls import ascii_int
@@ -23,6 +24,7 @@ def _forum_and_reg(slug: str):
     forum = forum_or_404(slug)
     reg = availability.eligible_registration(current_user, forum)
     if reg is None:
+        gone.abort_if_cancelled(forum)
         abort(404)
     return forum, reg
 

@@ -7,6 +7,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from forum.db import db
+from forum.forums import gone
 from forum.forums.models import Forum
 from forum.meetings import participation
 from forum.registration.models import Registration
@@ -23,10 +24,12 @@ def forum_or_404(slug: str) -> Forum:
 
 
 def forum_and_me(slug: str) -> tuple[Forum, Registration]:
-    """The forum and the signed-in user's participating registration in it; 404 when they take no part."""
+    """The forum and the signed-in user's participating registration in it; 404 when they take no part (410 with
+    the cancellation banner when the forum is cancelled)."""
     forum = forum_or_404(slug)
     me = participation.participation_in(current_user, forum)
     if me is None:
+        gone.abort_if_cancelled(forum)  # 410 with the cancellation banner: an old link learns why
         abort(404)
     return forum, me
 

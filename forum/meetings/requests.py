@@ -252,6 +252,21 @@ def cancel_for_registration(reg: Registration, *, by: User | None, now: datetime
     return count
 
 
+def cancel_all_of_forum(forum: Forum, *, by: User | None, reason: str, now: datetime | None = None) -> int:
+    """The forum is cancelled: every open request is cancelled without the request e-mails, before its
+    registrations are (so the cascade of `_registration_left` finds none open and mails nobody): each person
+    gets one e-mail, the cancellation. Returns how many were cancelled."""
+    count = 0
+    ids = db.session.scalars(sa.select(MeetingRequest.id).where(
+        MeetingRequest.forum_id == forum.id, MeetingRequest.state.in_(OPEN_REQUEST_STATES))
+        .order_by(MeetingRequest.id)).all()
+    for rid in ids:
+        states.transition(db.session.get(MeetingRequest, rid), S.CANCELLED, by=by, reason=reason, notify=False,
+                          now=now)
+        count += 1
+    return count
+
+
 def _registration_left(reg: Registration, *, frm, to, by, now, **_kw) -> None:
     from forum.registration.models import RegState
 

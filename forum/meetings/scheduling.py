@@ -337,6 +337,28 @@ def cancel_meetings_of(req: MeetingRequest, *, by: User | None, now: datetime | 
     return count
 
 
+def live_meetings_count(forum: Forum) -> int:
+    """How many meetings of the forum are live (what cancelling the forum would cancel)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(
+        Meeting.forum_id == forum.id, Meeting.state == MeetingState.SCHEDULED)) or 0
+
+
+def cancel_forum_meetings(forum: Forum, *, by: User | None, now: datetime | None = None) -> list[Meeting]:
+    """The forum is cancelled: every live meeting is cancelled (audited), without e-mails of its own (the
+    cancellation's e-mail tells each delegate and carries their calendar). Returns the meetings cancelled."""
+    now = now or clock.now()
+    cancelled = list(db.session.scalars(sa.select(Meeting).where(
+        Meeting.forum_id == forum.id, Meeting.state == MeetingState.SCHEDULED).order_by(Meeting.id)))
+    for m in cancelled:
+        m.state = MeetingState.CANCELLED
+        m.cancelled_at = now
+        audit.record(subject_type="meeting", subject_id=m.id, action="state_change", actor=by, forum_id=m.forum_id,
+                     from_state=MeetingState.SCHEDULED.value, to_state=MeetingState.CANCELLED.value,
+                     reason="forum_cancelled")
+    db.session.flush()
+    return cancelled
+
+
 def _request_changed(req: MeetingRequest, *, frm, to, by=None, now=None, **_kw) -> None:
     if frm is RequestState.ACCEPTED and to is not RequestState.ACCEPTED:
         cancel_meetings_of(req, by=by, now=now)

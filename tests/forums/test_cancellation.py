@@ -55,7 +55,8 @@ def test_cancel_cancels_active_registrations_and_mails_everyone_once_in_their_la
                                                            AuditEntry.action == "cancelled")).one()
     assert (entry.actor_id, entry.from_state, entry.to_state, entry.reason) == (
         org.id, "published", "cancelled", "The venue is closed by the authorities.")
-    assert entry.details == {"registrations": 3, "people": 4}
+    assert entry.details == {"registrations": 3, "people": 4, "reasons": {"en": "The venue is closed by the authorities."},
+                             "meetings": 0, "meeting_requests": 0, "badges_revoked": 1}
 
 
 @pytest.mark.parametrize("kw, code", [
@@ -123,17 +124,17 @@ def test_cancel_page_says_what_will_happen_then_cancels_on_confirmation(client, 
     login(org)
     page = client.get("/manage/tashkent/cancel").get_data(as_text=True)
     assert "3 registrations will be cancelled" in page and "4 people e-mailed in their language" in page
-    r = post("/manage/tashkent/cancel", {"reason": "Storm warning"})  # no confirmation
+    r = post("/manage/tashkent/cancel", {"reason_en": "Storm warning"})  # no confirmation
     assert r.status_code == 422 and 'id="confirm-error"' in r.get_data(as_text=True)
     assert db.session.get(Forum, forum.id).status is ForumStatus.PUBLISHED
-    r = post("/manage/tashkent/cancel", {"reason": "Storm warning", "confirm": "y"})
+    r = post("/manage/tashkent/cancel", {"reason_en": "Storm warning", "confirm": "y"})
     assert r.status_code == 302
     assert db.session.get(Forum, forum.id).status is ForumStatus.CANCELLED
     public = client.get("/forums/tashkent").get_data(as_text=True)
     assert "This forum has been cancelled" in public and "Storm warning" in public
     # a second post changes nothing and sends nothing more
     n = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
-    assert post("/manage/tashkent/cancel", {"reason": "again", "confirm": "y"}).status_code == 409
+    assert post("/manage/tashkent/cancel", {"reason_en": "again", "confirm": "y"}).status_code == 409
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == n
 
 
@@ -141,4 +142,4 @@ def test_only_organizers_reach_the_cancel_page(client, db, setup, login, post):
     forum = db.session.scalar(sa.select(Forum).where(Forum.slug == "tashkent"))
     login(f.member(forum, "review", "checkin", "documents", "b2b"))  # everything but manage
     assert client.get("/manage/tashkent/cancel").status_code == 403
-    assert post("/manage/tashkent/cancel", {"reason": "x", "confirm": "y"}).status_code == 403
+    assert post("/manage/tashkent/cancel", {"reason_en": "x", "confirm": "y"}).status_code == 403
