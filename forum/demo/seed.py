@@ -220,6 +220,11 @@ class _Seeder:
         main = self._main_forum(organizer)
         second = self._second_forum(organizer, main)
         self.forums = [main, second]
+        # Issue 13: their texts in five languages (Tashkent's with no Kazakh: a Kazakh reader gets the Russian).
+        from forum.demo import languages as demo_languages
+
+        demo_languages.add_texts(main, demo_languages.ASTANA)
+        demo_languages.add_texts(second, demo_languages.TASHKENT)
         # The teams: a second organizer who manages only Tashkent, staff at the Astana door only.
         teams.grant(second, self.users[ORGANIZER][0], [Permission.MANAGE], by=organizer)
         teams.grant(main, self.users[STAFF][0], [Permission.CHECKIN], by=organizer)

@@ -324,8 +324,10 @@ def cancel_meetings_of(req: MeetingRequest, *, by: User | None, now: datetime | 
     """The request is no longer accepted: its live meeting is cancelled (audited)."""
     now = now or clock.now()
     count = 0
+    # A meeting already held stays held: it happened, whatever becomes of the request or its people.
     for m in db.session.scalars(sa.select(Meeting).where(Meeting.request_id == req.id,
-                                                         Meeting.state == MeetingState.SCHEDULED)):
+                                                         Meeting.state == MeetingState.SCHEDULED,
+                                                         Meeting.held_at.is_(None))):
         m.state = MeetingState.CANCELLED
         m.cancelled_at = now
         audit.record(subject_type="meeting", subject_id=m.id, action="state_change", actor=by, forum_id=m.forum_id,
@@ -347,8 +349,10 @@ def cancel_forum_meetings(forum: Forum, *, by: User | None, now: datetime | None
     """The forum is cancelled: every live meeting is cancelled (audited), without e-mails of its own (the
     cancellation's e-mail tells each delegate and carries their calendar). Returns the meetings cancelled."""
     now = now or clock.now()
+    # A meeting already held (a forum cancelled while under way) is history: it stays held.
     cancelled = list(db.session.scalars(sa.select(Meeting).where(
-        Meeting.forum_id == forum.id, Meeting.state == MeetingState.SCHEDULED).order_by(Meeting.id)))
+        Meeting.forum_id == forum.id, Meeting.state == MeetingState.SCHEDULED, Meeting.held_at.is_(None))
+        .order_by(Meeting.id)))
     for m in cancelled:
         m.state = MeetingState.CANCELLED
         m.cancelled_at = now

@@ -450,3 +450,23 @@ def test_two_workers_deliver_the_cancellation_to_each_person_exactly_once_with_t
     to_ja = next(msg for rcpts, msg in smtp.received if rcpts == [world["ja"].email])
     calendars = [p for p in to_ja.walk() if p.get_content_type() == "text/calendar"]
     assert len(calendars) == 1 and "STATUS:CANCELLED" in calendars[0].get_content()
+
+
+
+def test_a_meeting_already_held_stays_held_when_the_forum_is_cancelled_under_way(db, world):
+    """Cancelling a forum while it runs cancels the meetings to come, never the ones that took place."""
+    from datetime import timedelta
+
+    from forum import clock
+    from forum.meetings.models import HeldVia
+
+    held = world["meeting"]
+    other = f.participant(world["forum"], email="bolat@kz.example", language="kk")
+    later = f.meeting(other, world["uz"], held.slot, f.table(world["forum"], 2))
+    held.held_at, held.held_via = clock.now() - timedelta(minutes=5), HeldVia.STAFF
+    db.session.flush()
+    cancellation.cancel(world["forum"], reason="Force majeure", confirmed=True, by=world["org"])
+    db.session.refresh(held)
+    db.session.refresh(later)
+    assert held.state is MeetingState.SCHEDULED and held.held_at is not None
+    assert later.state is MeetingState.CANCELLED
