@@ -218,3 +218,37 @@ def test_the_route_is_rate_limited(app, client, db, world, monkeypatch):
     limiter.reset()
     codes = [client.get(urls["tanaka@jp.example"]).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+
+
+def test_a_registration_withdrawn_otherwise_cannot_answer(client, db, world):
+    from forum.registration import states
+
+    _forum, _org, replies, urls = world
+    states.transition(replies["aigul@kz.example"].registration, RegState.WITHDRAWN, by=None, notify=False)
+    db.session.commit()
+    html = client.get(urls["aigul@kz.example"]).get_data(as_text=True)
+    with force_locale("en"):
+        assert _("This registration is no longer active.") in html
+    assert 'value="confirm"' not in html
+    assert answer(client, urls["aigul@kz.example"], "confirm").status_code == 409
+    assert answer(client, urls["aigul@kz.example"], "decline", confirm=True).status_code == 409
+    assert reply_of(db, "aigul@kz.example").answer is Answer.PENDING
+
+
+def test_the_services_refuse_late_and_replaced_answers_themselves(db, world):
+    """The link is checked first, but an answer racing answer_by or a new postponement is refused by the service."""
+    from forum.errors import InvalidState
+    from forum.postponements import services
+
+    forum, org, replies, _urls = world
+    reply = replies["tanaka@jp.example"]
+    with pytest.raises(InvalidState) as e:
+        services.confirm(reply, now=reply.postponement.answer_by + timedelta(seconds=1))
+    assert e.value.code == "answer_expired"
+    do_postpone(forum, org, days=2)
+    for call in (lambda: services.confirm(reply), lambda: services.decline(reply, confirmed=True)):
+        with pytest.raises(InvalidState) as e:
+            call()
+        assert e.value.code == "replaced"
+    db.session.expire_all()
+    assert db.session.get(PostponementReply, reply.id).answer is Answer.PENDING
