@@ -61,8 +61,7 @@ def postpone(slug: str):
                 status = 422 if show_error(form, e) else 409
             else:
                 db.session.commit()
-                n = db.session.scalar(db.select(db.func.count()).select_from(services.PostponementReply)
-                                      .where(services.PostponementReply.postponement_id == p.id))
+                n = sum(services.counts(p).values())
                 flash(ngettext("The forum is postponed. %(num)d delegate is asked whether they still attend; the "
                                "e-mails are queued.", "The forum is postponed. %(num)d delegates are asked whether "
                                "they still attend; the e-mails are queued.", n), "success")

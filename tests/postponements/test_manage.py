@@ -14,9 +14,9 @@ from forum import clock
 from forum.audit.models import AuditEntry
 from forum.notifications.models import OutboxMessage
 from forum.postponements import services
-from forum.postponements.models import Answer, Postponement, PostponementReply
+from forum.postponements.models import Postponement, PostponementReply
 from forum.registration import states
-from forum.registration.models import RegState, Registration
+from forum.registration.models import RegState
 from forum.templating import local_datetime
 from tests import factories as f
 from tests.postponements.helpers import do_postpone, outbox, setup_forum
@@ -109,7 +109,7 @@ def test_who_still_comes_counts_lists_and_filters(client, db, login, setup):
     assert '<span data-count="confirmed">1</span>' in html and '<span data-count="declined">1</span>' in html
     assert '<span data-count="pending">3</span>' in html
     assert "田中 一郎" in html and "Айгүл Серікқызы" in html and c1.legal_name in html and c1.name_en in html
-    assert f"YAMADA Taro" in html  # the Latin name beside the native one
+    assert "YAMADA Taro" in html  # the Latin name beside the native one
     declined = client.get(f"/manage/{forum.slug}/postponement?answer=declined").get_data(as_text=True)
     assert "John Smith" in declined and "田中 一郎" not in declined
     pending = client.get(f"/manage/{forum.slug}/postponement?answer=pending").get_data(as_text=True)
@@ -242,3 +242,23 @@ def test_the_banner_shows_new_and_old_dates_and_the_reason(app, db, setup):
             html = render_template_string(BANNER, forum=forum)
             assert "postponed-banner" in html and reason in html
             assert local_datetime(p.new_starts_at, forum) in html and local_datetime(p.old_starts_at, forum) in html
+
+
+def test_only_a_manager_may_remind(db, setup):
+    from forum.errors import NotAllowed
+    forum, org, *_rest = setup
+    p = do_postpone(forum, org)
+    db.session.execute(sa.delete(OutboxMessage))
+    with pytest.raises(NotAllowed):
+        services.remind(p, confirmed=True, by=f.member(forum, "review"))
+    assert outbox(db) == [] and {r.reminders for r in db.session.scalars(sa.select(PostponementReply))} == {0}
+
+
+@pytest.mark.parametrize("status", ["cancelled", "held"])
+def test_no_banner_on_a_cancelled_or_held_forum(app, db, setup, status):
+    from forum.forums.models import ForumStatus
+    forum, org, *_rest = setup
+    do_postpone(forum, org)
+    forum.status = ForumStatus(status)
+    with app.test_request_context("/"):
+        assert "postponed-banner" not in render_template_string(BANNER, forum=forum)
