@@ -50,6 +50,12 @@ class Postponement(db.Model):
     forum: Mapped[Forum] = relationship()
     created_by: Mapped[User | None] = relationship()
 
+    @property
+    def shown_reason(self) -> str:
+        """The reason in the reader's language, with the fallback of forums.content ("" when none was given)."""
+        from forum.forums import content
+        return content.pick(self.reasons)
+
 
 class PostponementReply(db.Model):
     """One delegate's answer to one postponement."""

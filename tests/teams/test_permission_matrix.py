@@ -131,6 +131,9 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     "attendance": ("forum_permission", Permission.B2B),  # the live board: staff mark held, walk-in booking
     "agendas_manage": ("forum_permission", Permission.B2B),  # agenda PDFs, table signs, interpreter sheets, bundle
     "outcomes_manage": ("forum_permission", Permission.B2B),  # the B2B results: funnel, outcomes, CSV/XLSX
+    # Postponing a forum and who still comes. Its delegates' answers (/postponed/<token>) are outside /manage:
+    # a signed personal link is their guard (tests/postponements/test_links.py), as for the calendar feed.
+    "postponements_manage": ("forum_permission", Permission.MANAGE),
 }
 
 
