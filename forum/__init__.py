@@ -78,6 +78,11 @@ def _select_locale() -> str:
     chosen = session.get("lang")
     if chosen in langs:
         return chosen
+    # A page reached from a personal e-mail link (a postponement's answer) speaks the language that e-mail was in.
+    from flask import g
+
+    if g.get("reader_language") in langs:
+        return g.reader_language
     if current_user and current_user.is_authenticated and current_user.language in langs:
         return current_user.language
     return request.accept_languages.best_match(langs) or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -160,6 +160,9 @@ def action_label(action: str) -> str:
         "corrected": _("Data corrected"), "substitute_created": _("Registered in a colleague's place"),
         "change_acknowledged": _("Change since approval marked as seen"),
         "cancelled": _("Forum cancelled"), "reopened": _("Forum reopened"),
+        "postponed": _("Forum postponed"), "postponement_confirmed": _("Still attends after the postponement"),
+        "postponement_declined": _("Cannot attend after the postponement"),
+        "postponement_reminded": _("Reminded to answer the postponement"),
     }.get(action, action)
 
 

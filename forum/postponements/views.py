@@ -5,8 +5,8 @@ with CSRF. A tampered or foreign token is a 404, an expired or replaced link a 4
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _, refresh
 
 from forum import clock
 from forum.db import db
@@ -30,6 +30,13 @@ def latest_postponement(forum) -> Postponement | None:
     return links.latest_of(forum.id)
 
 
+def _speak_their_language(found: links.Found) -> None:
+    """The page is in the language of the e-mail that brought the delegate here (unless they chose another)."""
+    if found.reply is not None:
+        g.reader_language = found.reply.registration.language
+        refresh()
+
+
 def _page(found: links.Found, *, confirm_form=None, decline_form=None, status: int = 200):
     headers = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex, nofollow, noarchive",
                "Referrer-Policy": "no-referrer"}
@@ -47,13 +54,16 @@ def _page(found: links.Found, *, confirm_form=None, decline_form=None, status: i
 @bp.get("/<token>")
 @limiter.limit(_limit)
 def reply(token: str):
-    return _page(links.find(token))
+    found = links.find(token)
+    _speak_their_language(found)
+    return _page(found)
 
 
 @bp.post("/<token>")
 @limiter.limit(_limit)
 def answer(token: str):
     found = links.find(token)
+    _speak_their_language(found)
     if found.status != "ok":
         return _page(found)
     action = request.form.get("action")

@@ -252,3 +252,17 @@ def test_the_services_refuse_late_and_replaced_answers_themselves(db, world):
         assert e.value.code == "replaced"
     db.session.expire_all()
     assert db.session.get(PostponementReply, reply.id).answer is Answer.PENDING
+
+
+
+def test_the_page_speaks_the_language_of_the_e_mail_unless_the_reader_chose_another(client, db, world):
+    """A Kazakh delegate's link opens in Kazakh even in a browser set to English; the language switcher wins."""
+    _forum, _org, replies, urls = world
+    assert replies["aigul@kz.example"].registration.language == "kk"
+    html = client.get(urls["aigul@kz.example"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="kk"' in html
+    assert '<html lang="ja"' in client.get(urls["tanaka@jp.example"], headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    with client.session_transaction() as s:
+        s["lang"] = "en"
+    assert '<html lang="en"' in client.get(urls["aigul@kz.example"]).get_data(as_text=True)
