@@ -106,3 +106,38 @@ def add_texts(forum: Forum, texts: dict[str, dict[str, str]]) -> None:
     for lang, fields in texts.items():
         if lang != "en":
             forum.texts.append(ForumText(language=lang, **fields))
+
+
+POSTPONEMENT_REASONS = {
+    "en": ("The Tashkent International Congress Centre is closed for urgent repairs. The forum moves by four "
+           "weeks; your registration, badge and B2B meetings stay valid for the new dates."),
+    "ru": ("Ташкентский международный конгресс-центр закрыт на срочный ремонт. Форум переносится на четыре "
+           "недели; ваша регистрация, бейдж и B2B-встречи остаются в силе на новые даты."),
+    "uz": ("Toshkent xalqaro kongress markazi shoshilinch taʼmirlash uchun yopildi. Forum toʻrt haftaga "
+           "keyinga qoldiriladi; roʻyxatdan oʻtishingiz, beyjingiz va B2B uchrashuvlaringiz yangi sanalarda ham "
+           "amal qiladi."),
+    "ja": ("タシケント国際会議センターが緊急改修のため閉鎖されました。フォーラムは4週間延期となります。"
+           "ご登録、バッジ、B2B商談は新しい日程でも有効です。"),
+}
+
+
+def postpone_tashkent(forum: Forum, organizer, now) -> dict[str, int]:
+    """The Tashkent forum postponed by four weeks (each registrant told once, in their language: the mails stay
+    in the outbox), and the first answers: three delegates still come, one cannot."""
+    from datetime import timedelta
+
+    from forum.postponements import services as postponing
+    from forum.postponements.models import Answer
+
+    p = postponing.postpone(forum, new_starts_at=forum.starts_at + timedelta(weeks=4),
+                            new_ends_at=forum.ends_at + timedelta(weeks=4), reasons=POSTPONEMENT_REASONS,
+                            answer_by=now + timedelta(days=10), confirmed=True, by=organizer)
+    from forum.db import db
+
+    replies = list(db.session.scalars(postponing.replies_query(p)).unique())
+    for reply in replies[:3]:
+        postponing.confirm(reply, now=now)
+    if len(replies) > 4:
+        postponing.decline(replies[4], confirmed=True, now=now)
+    counts = postponing.counts(p)
+    return {a.value: counts.get(a, 0) for a in Answer}

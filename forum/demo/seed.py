@@ -22,6 +22,7 @@ from forum import clock
 from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.db import db
+from forum.demo import languages as demo_languages
 from forum.demo import names
 from forum.forums.models import Forum, ForumStatus, WaitlistMode
 from forum.forums.services import ForumInput, save_forum, to_utc
@@ -221,8 +222,6 @@ class _Seeder:
         second = self._second_forum(organizer, main)
         self.forums = [main, second]
         # Issue 13: their texts in five languages (Tashkent's with no Kazakh: a Kazakh reader gets the Russian).
-        from forum.demo import languages as demo_languages
-
         demo_languages.add_texts(main, demo_languages.ASTANA)
         demo_languages.add_texts(second, demo_languages.TASHKENT)
         # The teams: a second organizer who manages only Tashkent, staff at the Astana door only.
@@ -246,6 +245,8 @@ class _Seeder:
         self._documents(main, organizer)
         self._offline(main)
         self._venue_day(organizer)
+        # Issue 13 (last: its mails stay in the outbox, once per person in their language).
+        self.postponed = demo_languages.postpone_tashkent(second, self.users[ORGANIZER][0], self.now)
 
     def _failed_mail(self, forum: Forum) -> None:
         """Two approval mails a mail server refused for good, so that Manage → Mail shows what failed and
@@ -691,6 +692,12 @@ class _Seeder:
                          f"{seeded.conflicts} conflicts on the check-in dashboard")
             lines.append(f"  contacts: delegate@example.org saved {seeded.contacts}; signed in as them, open "
                          f"{seeded.try_badge} to save another")
+        postponed = getattr(self, "postponed", None)
+        if postponed is not None:
+            lines.append(f"  /forums/{SECOND_SLUG} is postponed by four weeks: every registrant's e-mail is in the "
+                         f"outbox in their language; answers so far: {postponed['confirmed']} still come, "
+                         f"{postponed['declined']} cannot, {postponed['pending']} not yet "
+                         f"(/manage/{SECOND_SLUG}/postponement)")
         venue_day = getattr(self, "venue", None)
         if venue_day is not None:
             lines.append(venue_summary(venue_day))
