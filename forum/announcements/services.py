@@ -160,7 +160,9 @@ def _text_for(ann: Announcement, r: targeting.Recipient) -> tuple[str, str, str]
 
 
 def _context(forum: Forum, subject: str, body: str) -> dict:
-    return {"forum": forum, "subject": subject, "body": body, "link": external_url("forums.detail", slug=forum.slug)}
+    # Not "subject"/"body": the HTML layout takes those (the whole mail's).
+    return {"forum": forum, "message_subject": subject, "message_body": body,
+            "link": external_url("forums.detail", slug=forum.slug)}
 
 
 def letter(ann: Announcement, r: targeting.Recipient) -> Letter:
