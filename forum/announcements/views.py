@@ -95,12 +95,12 @@ def _compose(ann: Announcement | None):
                 except DomainError as e:
                     db.session.rollback()
                     flash(e.message, "error")
-                    return redirect(url_for(".show", slug=slug, announcement_id=ann.id) if ann else
-                                    url_for(".index", slug=slug), 303)
+                    return redirect(url_for(".show", slug=forum.slug, announcement_id=ann.id) if ann else
+                                    url_for(".index", slug=forum.slug), 303)
                 else:
                     db.session.commit()
                     flash(_("The draft is saved. Check whom it reaches and preview it before sending."), "success")
-                    return redirect(url_for(".show", slug=slug, announcement_id=saved.id), 303)
+                    return redirect(url_for(".show", slug=forum.slug, announcement_id=saved.id), 303)
             db.session.rollback()
             status = 422
             for msg in apply_errors(form, errors):

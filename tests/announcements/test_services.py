@@ -8,7 +8,7 @@ from flask_babel import gettext
 
 from forum.announcements import services, targeting
 from forum.announcements.models import Announcement, AnnouncementRecipient
-from forum.announcements.targeting import Filter, Tri
+from forum.announcements.targeting import Filter
 from forum.audit.models import AuditEntry
 from forum.errors import InvalidInput, InvalidState, NotAllowed
 from forum.notifications.models import MailStatus, OutboxMessage
