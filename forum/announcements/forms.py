@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import Optional
+from wtforms.widgets import HiddenInput
 
 from forum import languages
 from forum.announcements import targeting
@@ -61,3 +63,5 @@ for _code in languages.CODES:
 
 class ConfirmForm(FlaskForm):
     confirm = BooleanField(_l("Yes"))
+    # The number of people the organizer saw and confirmed (send); the service refuses when it has changed.
+    expected = IntegerField(validators=[Optional()], widget=HiddenInput())

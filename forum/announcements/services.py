@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from forum import clock, languages
 from forum.accounts.models import User
@@ -183,10 +184,13 @@ class Sent:
     by_language: list[tuple[str, int]] = field(default_factory=list)
 
 
-def send(ann: Announcement, *, confirmed: bool, by: User, now: datetime | None = None) -> Sent:
+def send(ann: Announcement, *, confirmed: bool, by: User, expected: int | None = None,
+         now: datetime | None = None) -> Sent:
     """Queue one e-mail per person the filter reaches now, in their language, in this transaction; once.
 
     Under the forum's lock: a second send (another tab, another organizer) waits, then finds it sent.
+    `expected`: the number the organizer confirmed ("send to N people"); when the filter reaches another number
+    by now (someone registered or checked in meanwhile), nothing is sent and they confirm again.
     """
     permissions.require(by, ann.forum_id, Permission.MANAGE)
     if not confirmed:
@@ -198,6 +202,10 @@ def send(ann: Announcement, *, confirmed: bool, by: User, now: datetime | None =
     people = targeting.recipients(forum.id, targeting.Filter.from_dict(ann.filters))
     if not people:
         raise InvalidState(_("Nobody matches the filter: there is no one to send it to."), code="no_recipients")
+    if expected is not None and expected != len(people):
+        raise InvalidState(ngettext("The message now reaches %(num)d person, not %(expected)d: check and confirm "
+                                    "again.", "The message now reaches %(num)d people, not %(expected)d: check and "
+                                    "confirm again.", len(people), expected=expected), code="reach_changed")
     now = now or clock.now()
     langs: Counter = Counter()
     text_langs: Counter = Counter()

@@ -145,7 +145,7 @@ def edit(slug: str, announcement_id: int):
 
 
 def _send_form(total: int) -> ConfirmForm:
-    form = ConfirmForm()
+    form = ConfirmForm(data={"expected": total})
     form.confirm.label.text = ngettext("Send it to %(num)d person now", "Send it to %(num)d people now", total)
     return form
 
@@ -176,16 +176,16 @@ def show(slug: str, announcement_id: int, send_form: ConfirmForm | None = None, 
 @forum_permission(Permission.MANAGE)
 def send(slug: str, announcement_id: int):
     ann = _announcement(announcement_id)
-    reach = targeting.reach(ann.forum_id, targeting.Filter.from_dict(ann.filters))
-    form = _send_form(reach.total)
+    form = ConfirmForm()  # `expected` as the page sent it: the number the organizer saw
     if not form.validate_on_submit():
         abort(400)
     try:
-        done = services.send(ann, confirmed=bool(form.confirm.data), by=current_user)
+        done = services.send(ann, confirmed=bool(form.confirm.data), by=current_user, expected=form.expected.data)
     except DomainError as e:
         db.session.rollback()
         if e.field == "confirm":
             show_error(form, e)
+            form.confirm.label.text = _send_form(form.expected.data or 0).confirm.label.text
             return show(slug=slug, announcement_id=announcement_id, send_form=form, status=422)
         flash(e.message, "error")
         return redirect(url_for(".show", slug=slug, announcement_id=announcement_id), 303)

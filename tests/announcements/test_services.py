@@ -305,3 +305,13 @@ def test_services_refuse_anyone_without_manage(db):
     assert count(db, Announcement) == 1 and not ann.is_sent and ann.subjects["en"] == "Hello"
     services.send(ann, confirmed=True, by=f.member(forum, Permission.MANAGE))
     assert ann.is_sent
+
+
+def test_send_refuses_when_the_reach_is_not_the_number_confirmed(db):
+    forum, org = f.forum(), f.organizer()
+    person(forum), person(forum)
+    ann = draft(forum, org)
+    with pytest.raises(InvalidState) as e:
+        services.send(ann, confirmed=True, by=org, expected=1)
+    assert e.value.code == "reach_changed" and not ann.is_sent and announcement_mail(db) == []
+    assert services.send(ann, confirmed=True, by=org, expected=2).total == 2

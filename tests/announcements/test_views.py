@@ -15,7 +15,6 @@ from forum.notifications.models import MailStatus, OutboxMessage
 from forum.notifications.worker import send_due
 from tests import factories as f
 from tests.announcements.people import draft, person
-from tests.notifications.conftest import smtp  # noqa: F401 - the real loopback SMTP server, as a fixture
 from tests.test_query_counts import statements_for
 
 TEXTS = {"subject_en": "Bus to the venue", "body_en": "The bus leaves at 9.",
@@ -314,3 +313,18 @@ def test_log_page_does_not_grow_with_rows(client, db, login):
         services.send(ann, confirmed=True, by=org)
         counts.append(statements_for(client, f"{base(forum.slug)}/{ann.id}"))
     assert counts[0] == counts[1]
+
+
+def test_send_is_refused_when_the_confirmed_number_is_no_longer_true(client, db, login, post):
+    forum = f.forum()
+    person(forum)
+    org = login(f.organizer())
+    ann = draft(forum, org)
+    html = client.get(f"{base(forum.slug)}/{ann.id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="expected"[^>]*value="1"|<input[^>]*value="1"[^>]*name="expected"', html)
+    person(forum)  # someone registers while the organizer reads
+    r = post(f"{base(forum.slug)}/{ann.id}/send", {"confirm": "y", "expected": "1"}, follow_redirects=True)
+    assert "now reaches 2 people, not 1" in r.get_data(as_text=True)
+    assert announcement_mail(db) == []
+    r = post(f"{base(forum.slug)}/{ann.id}/send", {"confirm": "y", "expected": "2"})
+    assert r.status_code == 303 and len(announcement_mail(db)) == 2
