@@ -315,3 +315,28 @@ def test_send_refuses_when_the_reach_is_not_the_number_confirmed(db):
         services.send(ann, confirmed=True, by=org, expected=1)
     assert e.value.code == "reach_changed" and not ann.is_sent and announcement_mail(db) == []
     assert services.send(ann, confirmed=True, by=org, expected=2).total == 2
+
+
+def test_a_draft_of_another_forum_is_not_changed_through_this_one(db):
+    forum, other, org = f.forum(), f.forum(), f.organizer()
+    ann = draft(other, org)
+    with pytest.raises(InvalidState) as e:
+        services.save_draft(forum, subjects={"en": "x"}, bodies={"en": "y"}, flt=Filter(), by=org, announcement=ann)
+    assert e.value.code == "other_forum" and ann.subjects["en"] == "Hello"
+
+
+def test_deliveries_count_sending_and_retrying_as_queued(db):
+    from forum.announcements import queries
+
+    forum, org = f.forum(), f.organizer()
+    for _ in range(5):
+        person(forum)
+    ann = draft(forum, org)
+    services.send(ann, confirmed=True, by=org)
+    recs = list(db.session.scalars(sa.select(AnnouncementRecipient).order_by(AnnouncementRecipient.id)))
+    for rec, status in zip(recs, (MailStatus.SENDING, MailStatus.SENT, MailStatus.SENT, MailStatus.FAILED)):
+        rec.outbox.status = status
+    db.session.flush()
+    got = queries.deliveries(ann.id)
+    assert (got.queued, got.sent, got.failed, got.total) == (2, 2, 1, 5)
+    assert [r.id for r in db.session.scalars(queries.log(ann.id, failed_only=True))] == [recs[3].id]

@@ -173,3 +173,9 @@ def test_parse_reports_every_bad_field_at_once():
     with pytest.raises(targeting.FilterError) as e:
         targeting.parse(MultiDict([("country", "ZZZ"), ("late", "x"), ("meetings", "yes"), ("meetings", "no")]))
     assert set(e.value.errors) == {"country", "late", "meetings"}
+
+
+def test_a_stored_filter_without_states_reads_as_the_active_ones():
+    assert Filter.from_dict({}) == Filter()
+    assert Filter.from_dict(Filter(languages=("kk",), late=Tri.YES).as_dict()) == Filter(languages=("kk",),
+                                                                                         late=Tri.YES)

@@ -188,6 +188,9 @@ def test_preview_as_a_japanese_reader_gets_english_and_own_language_is_said(clie
     assert 'data-text-language="en" data-fallback="yes"' in html
     html = client.get(f"{base(forum.slug)}/{ann.id}/preview?to={ru.id}").get_data(as_text=True)
     assert 'data-text-language="ru" data-fallback="no"' in html
+    first = min((ja, ru), key=lambda r: (r.latin_name, r.id))  # no one chosen: the first of the list
+    html = client.get(f"{base(forum.slug)}/{ann.id}/preview").get_data(as_text=True)
+    assert f"&lt;{first.email}&gt;" in html
 
 
 def test_preview_search_folds_scripts_and_refuses_someone_not_a_recipient(client, db, login):
