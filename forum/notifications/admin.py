@@ -36,6 +36,7 @@ KINDS = {
     "invitation": _l("Late-entry invitation"),
     "forum_cancelled": _l("Forum cancelled"),
     "password_reset": _l("Password link"),
+    "announcement": _l("Message to registrants"),
 }
 
 STATUS_LABELS = {

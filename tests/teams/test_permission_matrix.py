@@ -25,6 +25,7 @@ from flask import Flask
 
 from forum.accounts.models import User
 from forum.api import tokens as api_tokens
+from forum.announcements.models import Announcement, AnnouncementRecipient
 from forum.api.models import ApiToken
 from forum.audit.models import AuditEntry
 from forum.badges.models import Badge
@@ -63,6 +64,7 @@ class World:
     docs: dict[str, Any] = field(default_factory=dict)  # a registered document in each forum
     scans: dict[str, Any] = field(default_factory=dict)  # a signed copy of each forum's document
     conflicts: dict[str, Any] = field(default_factory=dict)  # an offline check-in conflict in each forum
+    announcements: dict[str, Any] = field(default_factory=dict)  # a draft message to registrants in each forum
 
 
 # --- the one table to extend ------------------------------------------------------------------
@@ -90,6 +92,7 @@ URL_ARGS: dict[str, Callable[[World, str], Any]] = {
     "conflict_id": lambda w, side: w.conflicts[side].id,
     "reg_public_id": lambda w, side: w.regs[side].public_id,
     "table_number": lambda w, side: w.grid[side]["table"].number,  # each forum has its table 1: not an id
+    "announcement_id": lambda w, side: w.announcements[side].id,
 }
 # Query strings a GET route needs to show its page rather than a 404 (the URL arguments come from URL_ARGS).
 QUERY_ARGS: dict[str, Callable[[World], dict]] = {
@@ -99,7 +102,7 @@ QUERY_ARGS: dict[str, Callable[[World], dict]] = {
 # The arguments that name something inside one forum: forum B's slug with forum A's value is a 404.
 IDS_IN_A_FORUM = {"reg_id", "msg_id", "member_id", "company_id", "badge_id", "token_id", "request_id", "run_id",
                   "session_id", "table_id", "interpreter_id", "doc_id", "scan_id",
-                  "conflict_id", "reg_public_id"}
+                  "conflict_id", "reg_public_id", "announcement_id"}
 
 
 # What the routes must require: a blueprint's line covers its routes, an endpoint's own line overrides it.
@@ -134,6 +137,7 @@ REQUIRED: dict[str, tuple[str, Any]] = {
     # Postponing a forum and who still comes. Its delegates' answers (/postponed/<token>) are outside /manage:
     # a signed personal link is their guard (tests/postponements/test_links.py), as for the calendar feed.
     "postponements_manage": ("forum_permission", Permission.MANAGE),
+    "announcements": ("forum_permission", Permission.MANAGE),  # messages to registrants: compose, send, the log
 }
 
 
@@ -228,6 +232,7 @@ def world(db) -> World:
               docs={side: f.document(forum) for side, forum in forums.items()})
     w.scans = {side: _scan(doc) for side, doc in w.docs.items()}
     w.conflicts = {"a": _conflict(forums["a"], door), "b": _conflict(forums["b"], manager_b)}
+    w.announcements = {side: _announcement(forum, w.admin) for side, forum in forums.items()}
     assert all(messages.values()) and w.delegate is not None
     db.session.commit()
     return w
@@ -268,6 +273,14 @@ def _conflict(forum: Forum, staff: User):
     offline.record_batch(forum, [offline.Item(code="garbage", nonce=f"skew-{forum.slug}", scanned_at=now)],
                          by=staff, device="Phone", sent_at=now + timedelta(hours=1))
     return db.session.scalar(sa.select(Conflict).where(Conflict.forum_id == forum.id))
+
+
+def _announcement(forum: Forum, by: User):
+    """A draft message to the forum's registrants (its GET pages show it; a POST would send or delete it)."""
+    from forum.announcements import services, targeting
+
+    return services.save_draft(forum, subjects={"en": "Hello"}, bodies={"en": "Dear delegates"},
+                               flt=targeting.Filter(), by=by)
 
 
 def _member(forum: Forum, user: User) -> TeamMember:
@@ -353,7 +366,7 @@ def snapshot(db) -> tuple:
     db.session.expire_all()
     counts = tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m))
                    for m in (AuditEntry, OutboxMessage, TeamMember, User, Registration, CompanyRegistration,
-                             LateInvitation, Forum, Scan, Badge))
+                             LateInvitation, Forum, Scan, Badge, Announcement, AnnouncementRecipient))
     return counts + (
         rows(sa.select(Registration.id, Registration.state, Registration.category, Registration.requested_category)
              .order_by(Registration.id)),
@@ -363,6 +376,7 @@ def snapshot(db) -> tuple:
         rows(sa.select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts).order_by(OutboxMessage.id)),
         rows(sa.select(Forum.id, Forum.status, Forum.title, Forum.capacity).order_by(Forum.id)),
         rows(sa.select(MeetingRequest.id, MeetingRequest.state, MeetingRequest.recipient_id).order_by(MeetingRequest.id)),
+        rows(sa.select(Announcement.id, Announcement.sent_at, Announcement.subjects).order_by(Announcement.id)),
     )
 
 
@@ -375,6 +389,7 @@ def _post_data(w: World, token: str) -> dict:
         "decision": "confirm", "company_name": "Intruder LLP", "email": "intruder@example.org", "days_valid": "7",
         "language": "en", "note": "", "permissions": ["manage"], f"m{member.id}-permissions": ["manage"],
         "name": "Intruder", "value": "on", "confirm": "y", "template": "", "title": a.title + " (changed)",
+        "subject_en": "Intruder", "body_en": "Intruder", "state": "approved",
         "slug": a.slug, "city": a.city, "country": "KZ", "timezone": "Asia/Almaty", "capacity": "7",
     }
 
