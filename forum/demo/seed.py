@@ -247,6 +247,7 @@ class _Seeder:
         self._venue_day(organizer)
         # Issue 13 (last: its mails stay in the outbox, once per person in their language).
         self.postponed = demo_languages.postpone_tashkent(second, self.users[ORGANIZER][0], self.now)
+        self.message = demo_languages.message_japanese_delegates(main, organizer)
 
     def _failed_mail(self, forum: Forum) -> None:
         """Two approval mails a mail server refused for good, so that Manage → Mail shows what failed and
@@ -692,6 +693,11 @@ class _Seeder:
                          f"{seeded.conflicts} conflicts on the check-in dashboard")
             lines.append(f"  contacts: delegate@example.org saved {seeded.contacts}; signed in as them, open "
                          f"{seeded.try_badge} to save another")
+        message = getattr(self, "message", None)
+        if message is not None:
+            lines.append(f"  {MAIN_SLUG}: a message to the Japanese delegates not yet checked in went to "
+                         f"{message['sent']} people in Japanese (one refused by their mail server: resend it from "
+                         f"/manage/{MAIN_SLUG}/messages/{message['id']})")
         postponed = getattr(self, "postponed", None)
         if postponed is not None:
             lines.append(f"  /forums/{SECOND_SLUG} is postponed by four weeks: every registrant's e-mail is in the "
