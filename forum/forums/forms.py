@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from forum.forms_util import CheckboxesField
 from forum.forums.models import TEXT_FIELDS, TEXT_LANGUAGES, ForumStatus, WaitlistMode
-from forum.forums.services import TEXT_LIMITS, ForumInput, text_field_name
+from forum.forums.services import ForumInput, text_field_name
 from forum.registration import choices
 
 COMMON_ZONES = ["Asia/Almaty", "Asia/Tashkent", "Asia/Bishkek", "Asia/Dushanbe", "Asia/Ashgabat", "Asia/Tokyo",
@@ -31,10 +31,10 @@ class ForumForm(FlaskForm):
     capacity = IntegerField(_l("Capacity (approved delegates at most)"), validators=[DataRequired(), NumberRange(min=1, max=100000)])
     status = SelectField(_l("Status"), choices=[(s.value, s.value) for s in ForumStatus])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10_000)], render_kw={"lang": "en", "rows": 5})
-    practical_info = TextAreaField(_l("Practical information"), validators=[Optional(), Length(max=10_000)],
+    practical_info = TextAreaField(_l("Practical information"), validators=[Optional()],
                                    render_kw={"lang": "en", "rows": 5},
                                    description=_l("Visa, transport, dress code. Plain text: an empty line starts a new paragraph."))
-    programme = TextAreaField(_l("Programme"), validators=[Optional(), Length(max=10_000)],
+    programme = TextAreaField(_l("Programme"), validators=[Optional()],
                               render_kw={"lang": "en", "rows": 5}, description=_l("Plain text: one line per item, an empty line between days."))
     public_categories = CheckboxesField(
         _l("Categories the public form may ask for"), validators=[Optional()],
@@ -121,7 +121,7 @@ for _lang in TEXT_LANGUAGES:
     for _field in TEXT_FIELDS:
         _cls = StringField if _field in ("title", "venue") else TextAreaField
         setattr(ForumForm, text_field_name(_lang, _field),
-                _cls(_TEXT_LABELS[_field], validators=[Optional(), Length(max=TEXT_LIMITS[_field])],
+                _cls(_TEXT_LABELS[_field], validators=[Optional()],  # lengths: the service's (after NFC)
                      render_kw={"lang": _lang} if _cls is StringField else {"lang": _lang, "rows": 5}))
 del _lang, _field, _cls
 
