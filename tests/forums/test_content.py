@@ -320,3 +320,17 @@ def test_only_a_member_with_manage_edits_the_texts(client, db, login, post, tash
     login(f.member(tashkent, Permission.MANAGE))
     r = post("/manage/tashkent/edit", dict(FORM, kk_title=TITLES["kk"]))
     assert r.status_code == 302 and _rows(tashkent.id)["kk"].title == TITLES["kk"]
+
+
+# --- other places that name the forum to a reader -------------------------------------------------------------
+
+def test_the_scanners_name_and_the_outcome_report_name_the_forum_in_the_readers_language(app, db):
+    from forum.checkin import offline_app
+    from forum.documents import outcome
+
+    forum = _texts(f.forum(slug="astana"), ru={"title": TITLES["ru"]}, ja={"title": TITLES["ja"]})
+    with app.test_request_context("/"):
+        for lang, title in (("kk", TITLES["ru"]), ("ja", TITLES["ja"]), ("en", forum.title)):
+            with force_locale(lang):
+                assert title in offline_app.manifest(forum)["name"]
+                assert outcome.report(forum).forum_title == title
