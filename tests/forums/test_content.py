@@ -3,6 +3,7 @@ the e-mails in the recipient's language, and the organizer's form that fills the
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 
 import pytest
@@ -205,7 +206,7 @@ def test_the_form_creates_a_languages_row_and_normalises_it(client, db, login, p
     login(f.organizer())
     decomposed = unicodedata.normalize("NFD", "Байқоңыр–Жапония форумы")
     assert decomposed != "Байқоңыр–Жапония форумы"
-    r = post("/manage/tashkent/edit", dict(FORM, practical_info="Visa:\r\nnone needed", programme="Day 1",
+    r = post("/manage/tashkent/edit", dict(FORM, practical_info="Visa:\r\nnone needed", programme="Day 1\n\t09:00",
                                            kk_title=f"  {decomposed} ", kk_programme="1-күн\r\n\r\n2-күн",
                                            ja_venue="ヒルトン"))
     assert r.status_code == 302, r.get_data(as_text=True)
@@ -214,7 +215,7 @@ def test_the_form_creates_a_languages_row_and_normalises_it(client, db, login, p
     assert rows["kk"].title == "Байқоңыр–Жапония форумы" and rows["kk"].programme == "1-күн\n\n2-күн"
     assert rows["kk"].venue == "" and rows["ja"].venue == "ヒルトン" and rows["ja"].title == ""
     forum = f.db.session.get(Forum, tashkent.id)
-    assert forum.practical_info == "Visa:\nnone needed" and forum.programme == "Day 1"
+    assert forum.practical_info == "Visa:\nnone needed" and forum.programme == "Day 1\n\t09:00"
     entry = f.db.session.scalars(sa.select(AuditEntry).where(AuditEntry.subject_type == "forum")
                                  .order_by(AuditEntry.id.desc())).first()
     assert entry.details["changes"]["kk_title"] == [None, "Байқоңыр–Жапония форумы"]
@@ -241,6 +242,8 @@ def test_emptying_every_field_of_a_language_removes_its_row_and_a_partial_keeps_
     ("ja_description", "あ" * 10_001, "At most 10000 characters."),
     ("practical_info", "Visa\x1b[31m", "Remove the invisible control characters from this text."),
     ("title", "For\x0bum", None),
+    ("ja_programme", "開会\x9b31m", "Remove the invisible control characters from this text."),  # a C1 control
+    ("kk_venue", "Зал\t2", "Remove the invisible control characters from this text."),  # a tab: only in long texts
 ])
 def test_bad_text_is_refused_next_to_its_field_and_nothing_is_saved(client, db, login, post, tashkent, field, value,
                                                                      message):
@@ -334,3 +337,29 @@ def test_the_scanners_name_and_the_outcome_report_name_the_forum_in_the_readers_
             with force_locale(lang):
                 assert title in offline_app.manifest(forum)["name"]
                 assert outcome.report(forum).forum_title == title
+
+
+def test_two_organizers_adding_the_same_language_at_once_leave_one_row(app, db):
+    from tests.concurrency import postgres_only, race
+
+    postgres_only(db)
+    forum = f.forum(slug="race")
+    org = f.organizer()
+    f.db.session.commit()
+    forum_id, org_id = forum.id, org.id
+    both_read = threading.Barrier(2)
+
+    def work(i):
+        from forum.accounts.models import User
+
+        mine = f.db.session.get(Forum, forum_id)
+        assert mine.texts == []  # both read the forum without Japanese texts...
+        both_read.wait(timeout=30)  # ...before either saves
+        data = input_of(mine)
+        data.texts = {"ja": {"title": f"フォーラム {i}"}}
+        save_forum(data, by=f.db.session.get(User, org_id), forum=mine)
+
+    errors, codes = race(app, 2, work)
+    assert errors == [] and codes == []
+    rows = _rows(forum_id)
+    assert set(rows) == {"ja"} and rows["ja"].title in {"フォーラム 0", "フォーラム 1"}
