@@ -50,7 +50,7 @@ def _place(m: Meeting, forum: Forum) -> str:
     table = _("Table %(n)s", n=m.table.number)
     if m.table.label:
         table = f"{table} ({m.table.label})"
-    where = ", ".join(x for x in (forum.venue, forum.city) if x)
+    where = ", ".join(x for x in (forum.shown_venue, forum.city) if x)
     return f"{table} · {where}" if where else table
 
 
@@ -95,7 +95,7 @@ def _calendar(reg: Registration, histories: dict[int, RequestHistory], *, now: d
         cal.add("version", "2.0")
         cal.add("calscale", "GREGORIAN")
         cal.add("method", "PUBLISH")
-        cal.add("x-wr-calname", _("B2B meetings · %(forum)s", forum=forum.title))
+        cal.add("x-wr-calname", _("B2B meetings · %(forum)s", forum=forum.shown_title))
         cal.add("x-wr-timezone", forum.timezone)
         ordered = sorted(histories.values(), key=lambda h: (h.current.slot.starts_at, h.current.request_id))
         for h in ordered:

@@ -102,7 +102,7 @@ def delegate_section(forum: Forum, reg: Registration, meetings: Sequence[Meeting
     company, company_latin = _company(reg)
     rows = [Row(_day(m, forum), (_when(m, forum), _table(m), _person(queries.other_side(m, reg)), _interpreter(m)))
             for m in meetings]
-    return _frame(forum, short=both_scripts(reg), heading=f"{forum.title} · {_('B2B meetings agenda')}",
+    return _frame(forum, short=both_scripts(reg), heading=f"{forum.shown_title} · {_('B2B meetings agenda')}",
                   title=native, lines=(Item(latin), Item(company, "strong"), Item(company_latin, "small")),
                   zone=_zone(forum, meetings),
                   columns=((_("Time"), 0.15), (_("Table"), 0.16), (_("Meeting with"), 0.47), (_("Interpreter"), 0.22)),
@@ -113,7 +113,7 @@ def table_section(forum: Forum, table: MeetingTable, meetings: Sequence[Meeting]
     # Without the countries: a table's eight meetings of a day fit on its one sheet.
     rows = [Row(_day(m, forum), (_when(m, forum), _person(m.a, country=False), _person(m.b, country=False),
                                  _interpreter(m))) for m in meetings]
-    return _frame(forum, short=_("Table %(n)d", n=table.number), heading=forum.title, title=_("Table"),
+    return _frame(forum, short=_("Table %(n)d", n=table.number), heading=forum.shown_title, title=_("Table"),
                   big=str(table.number), lines=(Item(table.label or "", "strong"),), zone=_zone(forum, meetings),
                   qr_url=table_url(table), qr_caption=_("Table host: scan to confirm meetings as held"),
                   columns=((_("Time"), 0.14), (_("Requested by"), 0.34), (_("Meeting with"), 0.34),
@@ -125,14 +125,14 @@ def interpreter_section(forum: Forum, interpreter: Interpreter, meetings: Sequen
     rows = [Row(_day(m, forum), (_when(m, forum), _table(m), _person(m.a, languages=True),
                                  _person(m.b, languages=True))) for m in meetings]
     return _frame(forum, short=render.printable(interpreter.name),
-                  heading=f"{forum.title} · {_('Interpreter’s B2B meetings')}", title=interpreter.name,
+                  heading=f"{forum.shown_title} · {_('Interpreter’s B2B meetings')}", title=interpreter.name,
                   lines=(Item(languages_text(interpreter.languages or [])),), zone=_zone(forum, meetings),
                   columns=((_("Time"), 0.14), (_("Table"), 0.14), (_("Requested by"), 0.36), (_("Meeting with"), 0.36)),
                   rows=rows)
 
 
 def _write(forum: Forum, sections: Iterable[Section], out: BinaryIO, title: str) -> int:
-    return write(sections, out, title=f"{forum.title} · {title}", page_label=_("Page %(num)d"), footer=forum.title)
+    return write(sections, out, title=f"{forum.shown_title} · {title}", page_label=_("Page %(num)d"), footer=forum.shown_title)
 
 
 # --- the documents -----------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def manifest(forum: Forum) -> dict:
     """The web app manifest: "Add to home screen" opens this forum's scanner, full screen."""
     page = url_for("scanner.page", slug=forum.slug)
     return {
-        "name": _("Scanner · %(forum)s", forum=forum.title),
+        "name": _("Scanner · %(forum)s", forum=forum.shown_title),
         "short_name": _("Scanner"),
         "start_url": page,
         "scope": page,

@@ -114,7 +114,7 @@ def _entries(forum: Forum, reader: Registration) -> list[exporting.Entry]:
 
 def _download(body: bytes, mimetype: str, forum: Forum, ext: str) -> Response:
     response = Response(body, content_type=f"{mimetype}; charset=utf-8")
-    name = _("Contacts – %(forum)s", forum=forum.title) + "." + ext
+    name = _("Contacts – %(forum)s", forum=forum.shown_title) + "." + ext
     response.headers["Content-Disposition"] = content_disposition(name, f"contacts-{forum.slug}")
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

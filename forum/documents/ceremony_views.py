@@ -220,7 +220,7 @@ def run_sheet(slug: str):
     forum = current_forum()
     reg = numbering.register_of(forum)
     data = pdf.run_sheet(
-        forum_title=forum.title, heading=_("Run-sheet of the signing ceremony"),
+        forum_title=forum.shown_title, heading=_("Run-sheet of the signing ceremony"),
         place=(reg.ceremony_place if reg and reg.ceremony_place else ""),
         when=local_datetime_zoned(reg.ceremony_at, forum, "long") if reg and reg.ceremony_at else "",
         items=ceremony.run_sheet_items(forum),

@@ -86,7 +86,7 @@ def report(forum: Forum) -> Report:
                              signatory=labels.signatory_line(p)) for p in d.parties]) for d in docs]
     now = clock.now()
     return Report(
-        forum_title=forum.title,
+        forum_title=forum.shown_title,
         heading=_("Documents exchanged: outcome report"),
         dated=_("Report of %(date)s", date=local_date(now, forum, "long")),
         tally=tally_sentence(s),

@@ -6,8 +6,8 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from forum.forms_util import CheckboxesField
-from forum.forums.models import ForumStatus, WaitlistMode
-from forum.forums.services import ForumInput
+from forum.forums.models import TEXT_FIELDS, TEXT_LANGUAGES, ForumStatus, WaitlistMode
+from forum.forums.services import ForumInput, text_field_name
 from forum.registration import choices
 
 COMMON_ZONES = ["Asia/Almaty", "Asia/Tashkent", "Asia/Bishkek", "Asia/Dushanbe", "Asia/Ashgabat", "Asia/Tokyo",
@@ -16,11 +16,11 @@ FMT = "%Y-%m-%dT%H:%M"
 
 
 class ForumForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], render_kw={"lang": "en"})
     slug = StringField(_l("Address (slug)"), validators=[DataRequired(), Length(max=80)],
                        description=_l("Part of the web address: lower-case letters, digits, hyphens."))
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
-    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)], render_kw={"lang": "en"})
     country = SelectField(_l("Country"), validators=[DataRequired()])
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()],
                            description=_l("All times below are in this zone."))
@@ -30,7 +30,12 @@ class ForumForm(FlaskForm):
     closes_local = DateTimeLocalField(_l("Registration closes"), format=FMT, validators=[DataRequired()])
     capacity = IntegerField(_l("Capacity (approved delegates at most)"), validators=[DataRequired(), NumberRange(min=1, max=100000)])
     status = SelectField(_l("Status"), choices=[(s.value, s.value) for s in ForumStatus])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10_000)], render_kw={"lang": "en", "rows": 5})
+    practical_info = TextAreaField(_l("Practical information"), validators=[Optional()],
+                                   render_kw={"lang": "en", "rows": 5},
+                                   description=_l("Visa, transport, dress code. Plain text: an empty line starts a new paragraph."))
+    programme = TextAreaField(_l("Programme"), validators=[Optional()],
+                              render_kw={"lang": "en", "rows": 5}, description=_l("Plain text: one line per item, an empty line between days."))
     public_categories = CheckboxesField(
         _l("Categories the public form may ask for"), validators=[Optional()],
         description=_l("Delegate is always offered. Speaker, press and VIP chosen on the form are requests: "
@@ -72,11 +77,30 @@ class ForumForm(FlaskForm):
             public_categories=list(self.public_categories.data or []),
             badge_deadline_local=self.badge_deadline_local.data, allow_substitutions=bool(self.allow_substitutions.data),
             waitlist_mode=self.waitlist_mode.data or WaitlistMode.AUTO.value,
+            practical_info=self.practical_info.data or "", programme=self.programme.data or "",
+            texts={lang: {field: self.text_field(lang, field).data or "" for field in TEXT_FIELDS}
+                   for lang in TEXT_LANGUAGES},
         )
 
+    def text_field(self, lang: str, field: str):
+        """The field of one forum text in one language (English: the forum's own title, venue ...)."""
+        return self[text_field_name(lang, field)]
+
+    def filled(self) -> dict[str, list[str]]:
+        """Like forums.content.filled, for what the form holds now: {language: [fields with text]}."""
+        return {lang: [field for field in TEXT_FIELDS if (self.text_field(lang, field).data or "").strip()]
+                for lang in ("en",) + TEXT_LANGUAGES}
+
+    def language_has_errors(self, lang: str) -> bool:
+        return any(self.text_field(lang, field).errors for field in TEXT_FIELDS)
+
     def load(self, forum) -> None:
-        for name in ("title", "slug", "city", "venue", "country", "timezone", "capacity", "description"):
+        for name in ("title", "slug", "city", "venue", "country", "timezone", "capacity", "description",
+                     "practical_info", "programme"):
             getattr(self, name).data = getattr(forum, name)
+        for row in forum.texts:
+            for field in TEXT_FIELDS:
+                self.text_field(row.language, field).data = getattr(row, field) or ""
         self.status.data = forum.status.value
         self.waitlist_mode.data = forum.waitlist_mode.value
         self.public_categories.data = list(forum.public_categories or ["delegate"])
@@ -88,12 +112,18 @@ class ForumForm(FlaskForm):
             getattr(self, field).data = forum.local(getattr(forum, attr)).replace(tzinfo=None)
 
 
-class CancelForumForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give the reason: every registrant receives it.")),
-                                                     Length(max=2000)],
-                           description=_l("Sent to every delegate and contact person, in the e-mail that tells them."))
-    confirm = BooleanField(_l("Yes, cancel this forum and tell everyone registered."),
-                           validators=[DataRequired(message=_l("Tick the box to confirm the cancellation."))])
+# The other languages' texts: ja_title, ja_venue ... uz_programme, each marked with its language (`lang`) so that
+# browsers, screen readers and fonts treat it as that language. Their labels are the English fields' ones: the
+# fieldset around them is named in the language itself.
+_TEXT_LABELS = {"title": _l("Title"), "venue": _l("Venue"), "description": _l("Description"),
+                "practical_info": _l("Practical information"), "programme": _l("Programme")}
+for _lang in TEXT_LANGUAGES:
+    for _field in TEXT_FIELDS:
+        _cls = StringField if _field in ("title", "venue") else TextAreaField
+        setattr(ForumForm, text_field_name(_lang, _field),
+                _cls(_TEXT_LABELS[_field], validators=[Optional()],  # lengths: the service's (after NFC)
+                     render_kw={"lang": _lang} if _cls is StringField else {"lang": _lang, "rows": 5}))
+del _lang, _field, _cls
 
 
 class ReopenForumForm(FlaskForm):

@@ -1,5 +1,5 @@
 """Organizers: the list of forums, creating and editing one."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -9,7 +9,9 @@ from forum.errors import DomainError
 from forum.forms_util import apply_errors, show_error
 from flask_sqlalchemy.pagination import Pagination
 
-from forum.forums import cancellation, reopening, services
+from forum.forums import cancellation, content, reopening, services
+from forum.forums.models import TEXT_FIELDS
+from forum.languages import UI_LANGUAGES
 from forum.forums.forms import CancelReasonsForm, ForumForm, ReopenForumForm
 from forum.forums.models import Forum, ForumStatus
 from forum.forums.services import ForumFormError
@@ -51,7 +53,9 @@ def _save(form: ForumForm, forum: Forum | None):
     status = 422 if request.method == "POST" else 200
     if status == 422:
         flash(_("Please correct the marked fields. Nothing has been saved yet."), "error")
-    return render_template("manage/forum_form.html", form=form, forum=forum), status
+    return render_template("manage/forum_form.html", form=form, forum=forum, languages=UI_LANGUAGES,
+                           text_fields=TEXT_FIELDS, filled=form.filled(),
+                           saved=content.filled(forum) if forum is not None else None), status
 
 
 @bp.route("/forums/new", methods=["GET", "POST"])

@@ -15,8 +15,8 @@ from forum.accounts.models import User
 from forum.audit import services as audit
 from forum.db import db, nfc, too_long
 from forum.errors import InvalidInput, NotAllowed
-from forum.forums.models import Forum, ForumStatus, WaitlistMode
-from forum.text import is_one_line
+from forum.forums.models import TEXT_FIELDS, TEXT_LANGUAGES, Forum, ForumStatus, ForumText, WaitlistMode
+from forum.text import LINE_BREAKS, NOTE_CONTROLS, is_one_line
 from forum.registration.choices import COUNTRY_CODES
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -47,6 +47,13 @@ class ForumInput:
     allow_substitutions: bool = True
     # What a place given up does (registration.waitlist): "auto" approves the first waitlisted, "ask" asks.
     waitlist_mode: str = WaitlistMode.AUTO.value
+    # The English practical information (visa, transport, dress code) and programme; None: as they are.
+    practical_info: str | None = None
+    programme: str | None = None
+    # The other languages' texts, {"ja": {"title": ..., "venue": ..., ...}} (forums.models.TEXT_LANGUAGES and
+    # TEXT_FIELDS). None: as they are; otherwise the whole set, and a language absent or with every field empty
+    # has no texts afterwards (its readers get the fallback of forums.content).
+    texts: dict[str, dict[str, str]] | None = None
 
 
 # registration.models.Category's values, in its order (not imported: registration depends on forums).
@@ -77,12 +84,69 @@ CAPACITY_MAX = 100_000  # also keeps the number inside the column's 32-bit INTEG
 YEARS = range(2000, 2101)
 
 
+# The longest a forum's text may be, per field, in every language (title and venue are single lines).
+TEXT_LIMITS = {"title": 200, "venue": 200, "description": 10_000, "practical_info": 10_000, "programme": 10_000}
+ONE_LINE_FIELDS = frozenset({"title", "venue"})
+
+
+def text_field_name(lang: str, field: str) -> str:
+    """The form's (and the error's) name of a field in a language: the English ones are the forum's own."""
+    return field if lang == "en" else f"{lang}_{field}"
+
+
+def _clean_text(value: str | None, field: str) -> tuple[str, str | None]:
+    """A forum text as stored (NFC, outer spaces trimmed, line breaks as \\n) and what is wrong with it, if anything."""
+    text = nfc(value if isinstance(value, str) else "") or ""
+    if field in ONE_LINE_FIELDS:
+        # The title is in every mail's subject; neither has a place for a line break.
+        if not is_one_line(text):
+            return text, _("Write this on one line: line breaks are not allowed here.")
+        allowed: frozenset[str] = frozenset()
+    else:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        allowed = NOTE_CONTROLS
+    if any((ord(c) < 32 or 127 <= ord(c) < 160 or c in LINE_BREAKS) and c not in allowed for c in text):
+        return text, _("Remove the invisible control characters from this text.")
+    # Checked once normalised: NFC can make a text longer than the form's Length() saw.
+    if len(text) > TEXT_LIMITS[field]:
+        return text, _("At most %(n)d characters.", n=TEXT_LIMITS[field])
+    return text, None
+
+
+def _validate_texts(data: ForumInput, errors: dict[str, str]) -> None:
+    """The texts in every language: normalised in place, each error under its field's name."""
+    for field in ("title", "venue", "description", "practical_info", "programme"):
+        if getattr(data, field) is None:
+            continue  # practical_info / programme left as they are
+        cleaned, problem = _clean_text(getattr(data, field), field)
+        setattr(data, field, cleaned)
+        if problem:
+            errors[field] = problem
+    if data.texts is None:
+        return
+    unknown = set(data.texts) - set(TEXT_LANGUAGES)
+    if unknown or any(set(v or {}) - set(TEXT_FIELDS) for v in data.texts.values()):
+        errors["texts"] = _("Texts can be given in Japanese, Russian, Kazakh and Uzbek besides English.")
+        return
+    cleaned_texts: dict[str, dict[str, str]] = {}
+    for lang in TEXT_LANGUAGES:
+        given = data.texts.get(lang) or {}
+        cleaned_texts[lang] = {}
+        for field in TEXT_FIELDS:
+            cleaned, problem = _clean_text(given.get(field), field)
+            cleaned_texts[lang][field] = cleaned
+            if problem:
+                errors[text_field_name(lang, field)] = problem
+    data.texts = cleaned_texts
+
+
 def validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
     """Every rule the input breaks, as {field name: message}; normalises `data` in place. Saves nothing."""
     errors: dict[str, str] = {}
     data.slug = (data.slug or "").strip().lower()
-    data.title, data.city, data.venue = nfc(data.title) or "", nfc(data.city) or "", nfc(data.venue) or ""
-    data.description = nfc(data.description) or ""
+    data.city = nfc(data.city) or ""
+    data.description = data.description or ""
+    _validate_texts(data, errors)
     if not SLUG_RE.match(data.slug):
         errors["slug"] = _("Use lower-case Latin letters, digits and single hyphens, e.g. astana-2025.")
     else:
@@ -92,17 +156,15 @@ def validate(data: ForumInput, existing: Forum | None) -> dict[str, str]:
     for name in ("title", "city"):
         if not getattr(data, name):
             errors[name] = _("This field is required.")
-    # The title is in every mail's subject; none of these has a place for a line break.
-    for name in ("title", "city", "venue"):
-        if not is_one_line(getattr(data, name)):
-            errors[name] = _("Write this on one line: line breaks are not allowed here.")
+    if not is_one_line(data.city):
+        errors["city"] = _("Write this on one line: line breaks are not allowed here.")
     if data.public_categories is not None:
         if any(c not in CATEGORY_VALUES for c in data.public_categories):
             errors["public_categories"] = _("Choose categories from the list.")
         else:
             chosen = set(data.public_categories) | {"delegate"}
             data.public_categories = [c for c in CATEGORY_VALUES if c in chosen]
-    for name in ("slug", "title", "city", "venue"):
+    for name in ("slug", "city"):
         # Checked once normalised: NFC can make a text longer than the form's Length() saw.
         if limit := too_long(getattr(Forum, name), getattr(data, name)):
             errors[name] = _("At most %(n)d characters.", n=limit)
@@ -191,9 +253,16 @@ def save_forum(data: ForumInput, *, by: User, forum: Forum | None = None) -> For
     forum.registration_closes_at = to_utc(data.closes_local, data.timezone)
     forum.badge_deadline = to_utc(data.badge_deadline_local, data.timezone) if data.badge_deadline_local else None
     forum.allow_substitutions = bool(data.allow_substitutions)
+    if data.practical_info is not None:
+        forum.practical_info = data.practical_info
+    if data.programme is not None:
+        forum.programme = data.programme
+    if data.texts is not None:
+        _save_texts(forum, data.texts)
     db.session.flush()
     after = _audited_fields(forum)
-    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    # A language's texts removed are changes too (their keys are only in `before`).
+    changes = {k: [before.get(k), after.get(k)] for k in {**before, **after} if before.get(k) != after.get(k)}
     audit.record(subject_type="forum", subject_id=forum.id, action="created" if creating else "updated",
                  actor=by, forum_id=forum.id, from_state=before.get("status"), to_state=forum.status.value,
                  changes=changes)
@@ -210,16 +279,35 @@ def save_forum(data: ForumInput, *, by: User, forum: Forum | None = None) -> For
     return forum
 
 
+def _save_texts(forum: Forum, texts: dict[str, dict[str, str]]) -> None:
+    """A language with some text has its row (created when new); one with none has none (its row removed)."""
+    rows = {row.language: row for row in forum.texts}
+    for lang in TEXT_LANGUAGES:
+        given = texts.get(lang) or {}
+        row = rows.get(lang)
+        if any(given.get(field) for field in TEXT_FIELDS):
+            if row is None:
+                row = ForumText(language=lang)
+                forum.texts.append(row)
+            for field in TEXT_FIELDS:
+                setattr(row, field, given.get(field) or "")
+        elif row is not None:
+            forum.texts.remove(row)  # delete-orphan: the row goes
+
+
 def _audited_fields(forum: Forum) -> dict[str, object]:
     """What an edit can change, as JSON-friendly values (times in UTC ISO format)."""
     out: dict[str, object] = {}
     for name in ("slug", "title", "city", "venue", "country", "timezone", "capacity", "description", "status",
                  "starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "public_categories",
-                 "badge_deadline", "allow_substitutions", "waitlist_mode"):
+                 "badge_deadline", "allow_substitutions", "waitlist_mode", "practical_info", "programme"):
         value = getattr(forum, name)
         if isinstance(value, list):
             value = list(value)
         out[name] = value.isoformat() if isinstance(value, datetime) else getattr(value, "value", value)
+    for row in forum.texts:
+        for field in TEXT_FIELDS:
+            out[text_field_name(row.language, field)] = getattr(row, field) or ""
     return out
 
 
@@ -233,7 +321,9 @@ def input_of(forum: Forum) -> ForumInput:
         starts_local=local(forum.starts_at), ends_local=local(forum.ends_at),
         opens_local=local(forum.registration_opens_at), closes_local=local(forum.registration_closes_at),
         capacity=forum.capacity, venue=forum.venue, description=forum.description, status=forum.status.value,
-        public_categories=list(forum.public_categories or ["delegate"]), waitlist_mode=forum.waitlist_mode.value)
+        public_categories=list(forum.public_categories or ["delegate"]), waitlist_mode=forum.waitlist_mode.value,
+        practical_info=forum.practical_info or "", programme=forum.programme or "",
+        texts={row.language: {field: getattr(row, field) or "" for field in TEXT_FIELDS} for row in forum.texts})
 
 
 def public_forums() -> list[Forum]:

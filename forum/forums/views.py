@@ -1,7 +1,8 @@
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
-from forum.forums import services
+from forum.forums import content, services
+from forum.forums.models import TEXT_FIELDS
 
 bp = Blueprint("forums", __name__)
 
@@ -16,7 +17,10 @@ def detail(slug: str):
     forum = services.get_public(slug, current_user)
     if forum is None:
         abort(404)
-    return render_template("forums/detail.html", forum=forum)
+    # The language each shown text is in: a text that falls back to another language than the page's is marked
+    # with its own (`lang`), so that screen readers and fonts switch.
+    shown_lang = {field: content.picked_language(content.texts_of(forum, field)) for field in TEXT_FIELDS}
+    return render_template("forums/detail.html", forum=forum, shown_lang=shown_lang)
 
 
 @bp.get("/privacy")

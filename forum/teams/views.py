@@ -114,7 +114,7 @@ def remove(slug: str, member_id: int):
             status = 409
         else:
             db.session.commit()
-            flash(_("%(name)s is no longer on the team of %(forum)s.", name=name, forum=forum.title), "success")
+            flash(_("%(name)s is no longer on the team of %(forum)s.", name=name, forum=forum.shown_title), "success")
             if itself and not permissions.has_permission(current_user, forum, Permission.MANAGE):
                 return redirect(url_for("forums_manage.index") if permissions.is_on_a_team(current_user)
                                 else url_for("registration.my"))

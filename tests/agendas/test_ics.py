@@ -185,3 +185,20 @@ def test_a_delegate_without_meetings_gets_an_empty_calendar(db):
     a = f.participant(forum)
     cal, evs = events(ics.calendar_for(a))
     assert evs == [] and cal.walk("VTIMEZONE") == [] and str(cal["VERSION"]) == "2.0"
+
+
+def test_the_calendar_names_the_forum_and_venue_in_the_delegates_language_with_the_fallback(db, world, monkeypatch):
+    from forum.forums.models import ForumText
+
+    forum, ja, kz = world["forum"], world["ja"], world["kz"]
+    forum.texts.append(ForumText(language="ja", title="中央アジア＋日本ビジネスフォーラム", venue="独立宮殿"))
+    forum.texts.append(ForumText(language="ru", title="Бизнес-форум Центральная Азия + Япония"))
+    kz.language = "kk"
+    f.meeting_request(ja, kz, accept=True)
+    at = datetime(2027, 5, 1, 6, 0, tzinfo=timezone.utc)
+    publish(forum, world["org"], at=at, monkeypatch=monkeypatch)
+    cal, [ev] = events(ics.calendar_for(ja, now=at))
+    assert "中央アジア＋日本ビジネスフォーラム" in str(cal["X-WR-CALNAME"]) and "独立宮殿" in str(ev["LOCATION"])
+    cal, [ev] = events(ics.calendar_for(kz, now=at))  # Kazakh: the Russian title, the English venue
+    assert "Бизнес-форум Центральная Азия + Япония" in str(cal["X-WR-CALNAME"])
+    assert "Palace of Independence" in str(ev["LOCATION"]) and "独立宮殿" not in str(ev["LOCATION"])

@@ -202,3 +202,20 @@ def test_a_name_the_font_cannot_draw_prints_in_latin_letters_and_nothing_crashes
     assert "Kim Minjun" in text and "김" not in text and "Интерпретатор" in text
     # A company name with a character the font lacks is printed by its Latin name, as on the badges.
     assert "Kazakh Astyk LLP" in text and "Trading" not in text
+
+
+def test_a_delegates_agenda_names_the_forum_in_the_readers_language(app, db):
+    from flask_babel import force_locale
+
+    from forum.forums.models import ForumText
+
+    with app.test_request_context("/"):
+        w = world()
+        w.forum.texts.append(ForumText(language="ru", title="Бизнес-форум Центральная Азия + Япония"))
+        db.session.flush()
+        with force_locale("kk"):
+            [page] = assert_prints(draw(pdf.delegate_agenda, w.aliya))
+        assert "Бизнес-форум Центральная Азия + Япония" in page and "Central Asia + Japan" not in page
+        with force_locale("ja"):
+            [page] = assert_prints(draw(pdf.delegate_agenda, w.tanaka))
+        assert "Central Asia + Japan Business Forum" in page and "Бизнес-форум" not in page
