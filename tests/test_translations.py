@@ -167,3 +167,38 @@ def test_the_registration_form_has_no_english_label_left(compiled, client, db, l
     same = {forum.title, "B2B", "E-mail"} & english
     left = {t for t in english - same if t in _texts(page)}
     assert not left, f"{lang}: still in English: {sorted(left)}"
+
+
+def _in(client, url: str, lang: str) -> str:
+    with client.session_transaction() as s:
+        s["lang"] = lang  # the language switcher's choice: it wins over the account's saved language
+    r = client.get(url)
+    assert r.status_code == 200, (url, r.status_code)
+    return r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_delegates_page_and_the_review_list_have_no_english_label_left(compiled, client, db, login, lang):
+    """The pages a delegate and an organizer use most: the delegate's own registration (/my) and the review list."""
+    from forum.review import services as review
+    from tests import factories as f
+
+    forum = f.forum(phase="open")
+    org = f.organizer()
+    company = f.company(forum, 3)
+    review.decide(company.delegates[0], "approve", by=org)
+    review.decide(company.delegates[1], "waitlist", by=org)
+    import sqlalchemy as sa
+
+    from forum.accounts.models import User
+
+    delegate = db.session.scalar(sa.select(User).where(User.email == company.delegates[0].email))
+    assert delegate is not None  # every delegate gets an account on registration
+    db.session.commit()
+    same = {forum.title, "B2B", "E-mail", "QR"}
+    for user, url in ((delegate, "/my"), (org, f"/manage/{forum.slug}/registrations")):
+        login(user)
+        english = _texts(_in(client, url, "en"))
+        assert len(english) >= 3, (url, english)
+        left = {t for t in english - same if t in _texts(_in(client, url, lang))}
+        assert not left, f"{lang} {url}: still in English: {sorted(left)}"

@@ -121,6 +121,14 @@ POSTPONEMENT_REASONS = {
 }
 
 
+def _evening(forum: Forum, day):
+    """18:00 forum-local on that day, in UTC."""
+    from datetime import timezone
+
+    local = forum.local(day).replace(hour=18, minute=0, second=0, microsecond=0)
+    return local.astimezone(timezone.utc)
+
+
 def postpone_tashkent(forum: Forum, organizer, now) -> dict[str, int]:
     """The Tashkent forum postponed by four weeks (each registrant told once, in their language: the mails stay
     in the outbox), and the first answers: three delegates still come, one cannot."""
@@ -131,7 +139,7 @@ def postpone_tashkent(forum: Forum, organizer, now) -> dict[str, int]:
 
     p = postponing.postpone(forum, new_starts_at=forum.starts_at + timedelta(weeks=4),
                             new_ends_at=forum.ends_at + timedelta(weeks=4), reasons=POSTPONEMENT_REASONS,
-                            answer_by=now + timedelta(days=10), confirmed=True, by=organizer)
+                            answer_by=_evening(forum, now + timedelta(days=10)), confirmed=True, by=organizer)
     from forum.db import db
 
     replies = list(db.session.scalars(postponing.replies_query(p)).unique())
