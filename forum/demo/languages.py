@@ -190,8 +190,8 @@ def message_japanese_delegates(forum: Forum, organizer) -> dict[str, int]:
     first = db.session.scalars(ann_recipients(ann)).first()
     if first is not None and first.outbox is not None:
         first.outbox.status, first.outbox.attempts = MailStatus.FAILED, current_app.config["MAIL_MAX_ATTEMPTS"]
-        first.outbox.last_error = (f"SMTPRecipientsRefused: {{'{first.email}': (550, b'5.2.2 <{first.email}>: "
-                                   f"Mailbox full')}}")
+        first.outbox.last_error = (f"SMTPRecipientsRefused: {{'{first.email}': (550, b'5.1.1 <{first.email}>: "
+                                   f"Recipient address rejected: mailbox unavailable')}}")
     messages.save_draft(forum, subjects=DRAFT_SUBJECTS, bodies=DRAFT_BODIES, by=organizer,
                         flt=targeting.Filter(states=(RegState.APPROVED,), languages=("kk", "ru")))
     return {"sent": sent.total, "id": ann.id}
