@@ -115,9 +115,8 @@ def main() -> None:
         db.session.flush()
         mails = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
             OutboxMessage.template == "postponed", OutboxMessage.forum_id == forum.id))
-        with_calendar = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.template == "postponed", OutboxMessage.forum_id == forum.id,
-            OutboxMessage.attachments.is_not(None)))
+        with_calendar = sum(1 for a in db.session.scalars(sa.select(OutboxMessage.attachments).where(
+            OutboxMessage.template == "postponed", OutboxMessage.forum_id == forum.id)) if a)  # JSON null is None
         replies = sum(postponing.counts(p).values())
         return f"{replies} replies, {mails} e-mails ({with_calendar} with a calendar)"
 

@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from blinker import Namespace
 from flask_babel import gettext as _
+from sqlalchemy.orm import lazyload
 
 from forum import clock
 from forum.accounts.models import User
@@ -48,6 +49,7 @@ def lock_forum(forum_id: int) -> Forum:
     """
     forum = db.session.scalars(
         sa.select(Forum).where(Forum.id == forum_id).with_for_update().execution_options(populate_existing=True)
+        .options(lazyload(Forum.texts))  # taken once per state change: its texts load only if a page shows them
     ).one()
     return forum
 
