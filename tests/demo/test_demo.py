@@ -113,7 +113,7 @@ def test_the_logins_work_with_their_teams_and_the_delegate_has_an_approved_regis
     from forum.teams.models import Permission as P
 
     main = _db.session.scalar(sa.select(Forum).where(Forum.slug == MAIN_SLUG))
-    second = _db.session.scalar(sa.select(Forum).where(Forum.slug != MAIN_SLUG))
+    second = _db.session.scalar(sa.select(Forum).where(Forum.slug == SECOND_SLUG))  # by name: row order is no order
     users = {}
     for login in LOGINS:
         users[login.kind] = user = accounts.authenticate(login.email, login.password)
